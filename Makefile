@@ -1,0 +1,81 @@
+# autopeft -- GNU Makefile.  `make`, `make check`, `make install`, `make bench`.
+#   make check SANITIZE=1   AddressSanitizer + UndefinedBehaviorSanitizer build
+#   make WERROR=1           warnings are errors (CI)
+# User CFLAGS/LDFLAGS/CPPFLAGS are respected; PREFIX and DESTDIR affect install only.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/autopeft
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+ifeq ($(SANITIZE),1)
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+ALL_CFLAGS  = -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -Ilib $(CPPFLAGS) $(CFLAGS) $(SANFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+LDLIBS  ?= -lcsv -lcjson -lutf8proc -lgsl -llbfgs -llapacke -lopenblas -lm -lpthread
+
+B = build
+LIB_SRC  = $(sort $(wildcard lib/*.c))
+LIB_OBJ  = $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
+LIBA     = $(B)/libautopeft.a
+BIN_SRC  = $(sort $(wildcard bin/*.c))
+BINS     = $(BIN_SRC:.c=)
+TEST_SRC = $(sort $(wildcard tests/unit/test_*.c))
+TESTS    = $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+MANS     = $(sort $(wildcard man/*.[1-8]))
+
+all: $(BINS) $(TESTS)
+
+# Rebuild everything when the compiler flags change (e.g. SANITIZE=1).
+$(B)/.flags: FORCE
+	@mkdir -p $(B)
+	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(LDLIBS)' | cmp -s - $@ || \
+	  echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(LDLIBS)' > $@
+
+$(B)/lib/%.o: lib/%.c $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+bin/%: bin/%.c $(LIBA) $(B)/.flags
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $(B)/bin-$*.d $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) $(B)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -MF $(B)/tests/$*.d $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+-include $(wildcard $(B)/lib/*.d $(B)/bin-*.d $(B)/tests/*.d)
+
+# C unit tests, then every BATS file. tests/run-unit prints per-test lines and
+# a final "N passed, N failed" summary.
+check: all
+	@sh tests/run-unit $(TESTS)
+	bats --print-output-on-failure tests/
+
+bench: all
+	$(MAKE) -C bench
+
+install: $(BINS)
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	for b in $(BINS); do install -m 755 $$b $(DESTDIR)$(BINDIR)/; done
+	for m in $(MANS); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+uninstall:
+	for b in $(BINS); do rm -f $(DESTDIR)$(BINDIR)/$${b#bin/}; done
+	for m in $(MANS); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m#man/}; done
+
+clean:
+	rm -rf $(B) $(BINS)
+
+.PHONY: all check bench install uninstall clean FORCE
+.SECONDARY:

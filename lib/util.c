@@ -1,0 +1,300 @@
+/* util.c -- see util.h */
+#define _POSIX_C_SOURCE 200809L
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *ap_progname = "autopeft";
+
+static void check_stdout_at_exit(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (errno == EPIPE)
+            _exit(0);
+        fprintf(stderr, "%s: write error: %s\n", ap_progname, strerror(errno));
+        _exit(1);
+    }
+}
+
+void cli_init(const char *argv0)
+{
+    const char *s = argv0 ? strrchr(argv0, '/') : NULL;
+    ap_progname = s ? s + 1 : (argv0 ? argv0 : "autopeft");
+    signal(SIGPIPE, SIG_DFL);
+    atexit(check_stdout_at_exit);
+}
+
+void cli_version(void)
+{
+    printf("%s (autopeft) %s\n", ap_progname, AUTOPEFT_VERSION);
+}
+
+static void vmsg(const char *file, long line, const char *fmt, va_list ap)
+{
+    fflush(stdout);
+    fprintf(stderr, "%s: ", ap_progname);
+    if (file) {
+        if (line > 0)
+            fprintf(stderr, "%s:%ld: ", file, line);
+        else
+            fprintf(stderr, "%s: ", file);
+    }
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void die(int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(NULL, 0, fmt, ap);
+    va_end(ap);
+    exit(status);
+}
+
+void die_at(const char *file, long line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(file ? file : "-", line, fmt, ap);
+    va_end(ap);
+    exit(EXIT_BADINPUT);
+}
+
+void die_usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(NULL, 0, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try '%s --help' for more information.\n", ap_progname);
+    exit(EXIT_USAGE);
+}
+
+void warnx(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(NULL, 0, fmt, ap);
+    va_end(ap);
+}
+
+void errf(char *buf, size_t n, const char *file, long line, const char *fmt, ...)
+{
+    size_t k = 0;
+    if (!buf || n == 0)
+        return;
+    buf[0] = 0;
+    if (file) {
+        int w = line > 0 ? snprintf(buf, n, "%s:%ld: ", file, line) : snprintf(buf, n, "%s: ", file);
+        k = w < 0 ? 0 : ((size_t)w >= n ? n - 1 : (size_t)w);
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + k, n - k, fmt, ap);
+    va_end(ap);
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        die(1, "out of memory (%zu bytes)", n);
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        die(1, "out of memory (%zu x %zu bytes)", n, size);
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        die(1, "out of memory (%zu bytes)", n);
+    return q;
+}
+
+char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = xmalloc(n);
+    memcpy(p, s, n);
+    return p;
+}
+
+void out_flush(void)
+{
+    if (fflush(stdout) != 0) {
+        if (errno == EPIPE)
+            _exit(0);
+        die(1, "write error: %s", strerror(errno));
+    }
+}
+
+int parse_long(const char *s, long *out)
+{
+    char *end;
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int parse_double(const char *s, double *out)
+{
+    char *end;
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL))
+        return -1;
+    if (*end || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+void rng_seed(rng_t *r, uint64_t seed)
+{
+    uint64_t x = seed;
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&x);
+}
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t rng_u64(rng_t *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+double rng_uniform(rng_t *r) { return (double)(rng_u64(r) >> 11) * 0x1.0p-53; }
+
+double rng_normal(rng_t *r)
+{
+    double u1 = rng_uniform(r), u2 = rng_uniform(r);
+    if (u1 < 1e-300)
+        u1 = 1e-300;
+    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+uint64_t rng_below(rng_t *r, uint64_t n)
+{
+    if (n <= 1)
+        return 0;
+    uint64_t lim = UINT64_MAX - UINT64_MAX % n;
+    uint64_t x;
+    do
+        x = rng_u64(r);
+    while (x >= lim);
+    return x % n;
+}
+
+int atomic_open(atomic_file *a, const char *path)
+{
+    size_t n = strlen(path) + 32;
+    a->path = xstrdup(path);
+    a->tmp = xmalloc(n);
+    snprintf(a->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    a->f = fopen(a->tmp, "w");
+    if (!a->f) {
+        free(a->path);
+        free(a->tmp);
+        a->path = a->tmp = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int atomic_commit(atomic_file *a)
+{
+    int rc = 0;
+    if (fflush(a->f) != 0 || ferror(a->f))
+        rc = -1;
+    if (rc == 0 && fsync(fileno(a->f)) != 0 && errno != EINVAL)
+        rc = -1;
+    if (fclose(a->f) != 0)
+        rc = -1;
+    a->f = NULL;
+    if (rc == 0 && rename(a->tmp, a->path) != 0)
+        rc = -1;
+    if (rc != 0)
+        unlink(a->tmp);
+    free(a->path);
+    free(a->tmp);
+    a->path = a->tmp = NULL;
+    return rc;
+}
+
+void atomic_abort(atomic_file *a)
+{
+    if (a->f)
+        fclose(a->f);
+    if (a->tmp)
+        unlink(a->tmp);
+    free(a->path);
+    free(a->tmp);
+    a->f = NULL;
+    a->path = a->tmp = NULL;
+}
+
+double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* OpenBLAS introspection (declared in cblas.h of OpenBLAS; declared here so
+ * util.c does not depend on which cblas.h is first on the include path). */
+char *openblas_get_corename(void);
+int openblas_get_num_threads(void);
+
+void log_openblas(FILE *f)
+{
+    const char *core = openblas_get_corename();
+    const char *env = getenv("OPENBLAS_CORETYPE");
+    fprintf(f, "%s: openblas core=%s threads=%d%s%s\n", ap_progname, core ? core : "?",
+            openblas_get_num_threads(), env ? " OPENBLAS_CORETYPE=" : "", env ? env : "");
+    if (core && (!strcasecmp(core, "Prescott") || !strcasecmp(core, "Core2") ||
+                 !strcasecmp(core, "Nehalem") || !strcasecmp(core, "Katmai")))
+        fprintf(f, "%s: hint: OpenBLAS chose a slow generic kernel; on a current Xeon set "
+                   "OPENBLAS_CORETYPE=SKYLAKEX (or SAPPHIRERAPIDS) before starting the tool "
+                   "(see README, 'OpenBLAS kernel')\n", ap_progname);
+}
