@@ -8,11 +8,19 @@
  * st_open() validates the whole file up front: header length within the
  * file, JSON well-formed, each tensor's offsets inside the data area and
  * consistent with dtype size x product(shape). Every error message names the
- * file and (where there is one) the tensor. */
+ * file and (where there is one) the tensor: "FILE: tensor 'NAME': problem".
+ *
+ * Leniencies relative to the reference (Rust) reader: tensors may overlap or
+ * leave gaps in the data area, and the header may be followed by any amount
+ * of space padding. Dtypes other than those in st_dtype (BOOL, U8, I8, F8_*,
+ * ...) open as ST_OTHER (size-checked when the element size is known);
+ * converting them fails with a message. Duplicate tensor names are errors.
+ * Data pointers may be unaligned; conversions use memcpy. */
 #ifndef AUTOPEFT_SAFETENSORS_H
 #define AUTOPEFT_SAFETENSORS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum { ST_F32, ST_F16, ST_BF16, ST_F64, ST_I64, ST_I32, ST_OTHER } st_dtype;
 
@@ -49,6 +57,10 @@ long long st_numel(const st_tensor *t);
 int st_to_f32(const st_file *f, const st_tensor *t, float *dst, char *err, size_t errlen);
 /* Convert to int64 (accepts I64, I32, and integral F32). */
 int st_to_i64(const st_file *f, const st_tensor *t, long long *dst, char *err, size_t errlen);
+
+/* Exact scalar conversions (subnormals, inf, NaN preserved). */
+float st_f16_to_f32(uint16_t h);
+float st_bf16_to_f32(uint16_t h);
 
 /* Writing: every tensor is stored as F32 (or I64 when i64 != NULL). */
 typedef struct {

@@ -211,7 +211,7 @@ double rng_normal(rng_t *r)
     double u1 = rng_uniform(r), u2 = rng_uniform(r);
     if (u1 < 1e-300)
         u1 = 1e-300;
-    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
 uint64_t rng_below(rng_t *r, uint64_t n)
