@@ -62,7 +62,7 @@ int hfconfig_parse(const char *json, const char *name, bert_config *c, char *err
                 col++;
             }
         }
-        errf(err, errlen, name, line, "not valid JSON (syntax error near line %ld, column %ld)", line, col);
+        errf(err, errlen, name, line, "not valid JSON (syntax error near column %ld)", col);
         return -1;
     }
     int rc = -1;

@@ -38,7 +38,8 @@ class Config:
                  max_position_embeddings=16, type_vocab_size=2,
                  layer_norm_eps=1e-12, hidden_dropout_prob=0.0,
                  attention_probs_dropout_prob=0.0, hidden_act="gelu",
-                 num_labels=2):
+                 num_labels=2, architecture="BertModel"):
+        self.architecture = architecture
         self.vocab_size = vocab_size
         self.hidden_size = hidden_size
         self.num_hidden_layers = num_hidden_layers
@@ -58,7 +59,7 @@ class Config:
 
     def to_json(self):
         d = OrderedDict()
-        d["architectures"] = ["BertModel"]
+        d["architectures"] = [self.architecture]
         d["model_type"] = "bert"
         for k in ("vocab_size", "hidden_size", "num_hidden_layers",
                   "num_attention_heads", "intermediate_size",

@@ -32,7 +32,7 @@ CASES = [
     ("lora", dict(lora=4, lora_alpha=8), "cls", "autopeft", 3, False, True),
     ("all", dict(sa=8, pa=4, pt=3, lora=2, lora_alpha=8, prefix_mid=24,
                  layers=[1, 0, 1]), "cls", "autopeft", 3, False, True),
-    ("all_skip0", dict(sa=4, pa=4, pt=2, lora=2, lora_alpha=6, prefix_mid=20,
+    ("all_skip0", dict(sa=4, pa=4, pt=2, lora=2, lora_alpha=6, prefix_mid=18,
                        layers=[0, 1, 1]), "cls", "autopeft", 3, False, True),
     ("reg", dict(sa=4), "reg", "autopeft", 1, False, True),
     ("full", dict(full=True), "cls", "autopeft", 3, False, True),
@@ -131,15 +131,16 @@ def make_inputs(cfg, task, B=3, T=6, seed=99):
 # The golden model: small enough that ten cases stay well under 2 MB, with
 # distinct sizes (V, H, I, head_dim, bottlenecks) so a transposed or
 # mis-strided matrix cannot go unnoticed.
-GOLDEN_CFG = dict(vocab_size=37, hidden_size=24, num_hidden_layers=3,
-                  num_attention_heads=4, intermediate_size=48,
+GOLDEN_CFG = dict(vocab_size=37, hidden_size=20, num_hidden_layers=3,
+                  num_attention_heads=4, intermediate_size=44,
                   max_position_embeddings=16, type_vocab_size=2,
                   layer_norm_eps=1e-12, hidden_dropout_prob=0.0,
                   attention_probs_dropout_prob=0.0)
 
 
 def run_case(outdir, name, pk, task, head, C, bert_prefix, pooler, check_adamw):
-    cfg = R.Config(num_labels=C, **GOLDEN_CFG)
+    arch = {"mlm": "BertForMaskedLM", "hf_cls": "BertForSequenceClassification"}
+    cfg = R.Config(num_labels=C, architecture=arch.get(task, "BertModel"), **GOLDEN_CFG)
     pc = R.Peft(cfg.num_hidden_layers, **pk)
     P32 = R.init_params(cfg, pc, head, task, pooler=pooler)
     ids, tt, mask, labels = make_inputs(cfg, task)
@@ -180,6 +181,22 @@ def run_case(outdir, name, pk, task, head, C, bert_prefix, pooler, check_adamw):
         dp = max(float((Pt[n] - Pm[n]).abs().max()) for n in names)
         assert d < 1e-12 and dp < 1e-10, "manual AdamW disagrees: %g %g" % (d, dp)
 
+    # ---- information for the C tolerances: the same maths in float32
+    P4 = OrderedDict((n, t.clone().requires_grad_(n in names)) for n, t in P32.items())
+    lg4 = R.forward(P4, cfg, pc, head, task, ids, tt, mask)
+    l4 = R.loss_fn(lg4, labels, task)
+    l4.backward()
+    # relative to the tensor's largest gradient, but at least 1e-3 of the
+    # largest gradient of all (a key bias gets a mathematically zero gradient
+    # without a prefix: softmax is invariant to q.b_k added to every score)
+    gmax = max(float(g.abs().max()) for g in grads.values())
+    f32 = (float((lg4.double() - logits).abs().max()), abs(l4.item() - loss.item()),
+           max(float((P4[n].grad.double() - g).abs().max())
+               / max(float(g.abs().max()), 1e-3 * gmax) for n, g in grads.items()))
+    P4 = OrderedDict((n, t.clone().requires_grad_(n in names)) for n, t in P32.items())
+    l4s = R.train_steps(P4, names, step_loss_of(P4), h["total_steps"], *targs)
+    f32 += (max(abs(a - b) for a, b in zip(l4s, losses)),)
+
     # ---- files
     cdir = os.path.join(outdir, name)
     os.makedirs(cdir, exist_ok=True)
@@ -213,10 +230,12 @@ def run_case(outdir, name, pk, task, head, C, bert_prefix, pooler, check_adamw):
     assert torch.equal(gt["logits"], logits.detach().to(torch.float32))
     sizes = (os.path.getsize(os.path.join(cdir, "model.safetensors")), os.path.getsize(gpath))
     ntrain = sum(P32[n].numel() for n in names)
-    print("%-10s task=%-6s trainable=%3d tensors %7d params  loss=%.6f  "
+    print("%-10s task=%-6s trainable=%2d tensors %6d params  loss=%.6f  "
           "adamw %s  model=%dB golden=%dB" % (
               name, task, len(names), ntrain, loss.item(),
               " ".join("%.5f" % x for x in losses), sizes[0], sizes[1]))
+    print("%-10s float32 reference vs float64 golden: logits %.2g, loss %.2g, "
+          "grad (relative) %.2g, adamw_losses %.2g" % (("",) + f32))
     return sum(sizes) + os.path.getsize(os.path.join(cdir, "config.json"))
 
 

@@ -1,0 +1,346 @@
+/* space-gen -- write an AutoPEFT search space, or sample / enumerate the
+ * configurations of any space file. See space-gen(1), autopeft-space(5). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hfconfig.h"
+#include "record.h"
+#include "space.h"
+#include "util.h"
+
+static void usage(void)
+{
+    printf("Usage: space-gen [OPTIONS] [CONFIG.json | MODEL_DIR]\n"
+           "       space-gen --space FILE (--sample N | --grid) [OPTIONS]\n"
+           "Write the AutoPEFT search space of a BERT model (autopeft-space(5)) to stdout,\n"
+           "or write configuration records (id, one column per dimension) sampled from or\n"
+           "enumerating a space.\n"
+           "\n"
+           "Model (the space is generated from it):\n"
+           "  CONFIG.json | MODEL_DIR   Hugging Face config.json (or a directory holding one)\n"
+           "      --hidden H            hidden size (without a config; default 768)\n"
+           "      --layers L            number of layers (default 12)\n"
+           "      --heads N             attention heads (default H/64, or 1)\n"
+           "      --intermediate I      feed-forward size (default 4*H)\n"
+           "      --vocab V             vocabulary size (default 30522)\n"
+           "      --max-position P      position embeddings (default 512)\n"
+           "      --type-vocab T        token types (default 2)\n"
+           "      --base-params N       base model parameter count (default: computed)\n"
+           "      --modules LIST        comma list of sa,pa,pt,lora (default sa,pa,pt)\n"
+           "Space file instead of a model:\n"
+           "      --space FILE          read a space file ('-' = stdin)\n"
+           "Records instead of the space:\n"
+           "      --sample N            N distinct uniformly random valid configurations\n"
+           "      --seed S              RNG seed for --sample (default 1)\n"
+           "      --replace             --sample with replacement (duplicates allowed)\n"
+           "      --grid                every valid configuration (refused above %.0f)\n"
+           "      --params              add columns params and params_pct (needs a model)\n"
+           "Output:\n"
+           "  -o, --output FILE         write FILE atomically instead of stdout\n"
+           "      --csv                 write records as CSV\n"
+           "  -h, --help                show this help and exit\n"
+           "      --version             show the version and exit\n",
+           SPACE_GRID_MAX);
+}
+
+static long arg_long(const char *opt, const char *v, long lo, long hi)
+{
+    long x;
+    if (parse_long(v, &x) || x < lo || x > hi)
+        die_usage("%s: expected an integer in %ld..%ld, not '%s'", opt, lo, hi, v);
+    return x;
+}
+
+/* open-addressing set of 64-bit keys (0 is remapped) */
+typedef struct { uint64_t *k; size_t cap, n; } hset;
+static int hset_add(hset *h, uint64_t key)
+{
+    if (!key)
+        key = 1;
+    if (2 * (h->n + 1) > h->cap) {
+        size_t nc = h->cap ? 2 * h->cap : 1024;
+        uint64_t *nk = xcalloc(nc, sizeof *nk);
+        for (size_t i = 0; i < h->cap; i++)
+            if (h->k[i])
+                for (size_t j = h->k[i] & (nc - 1);; j = (j + 1) & (nc - 1))
+                    if (!nk[j]) {
+                        nk[j] = h->k[i];
+                        break;
+                    }
+        free(h->k);
+        h->k = nk;
+        h->cap = nc;
+    }
+    for (size_t j = key & (h->cap - 1);; j = (j + 1) & (h->cap - 1)) {
+        if (h->k[j] == key)
+            return 0;
+        if (!h->k[j]) {
+            h->k[j] = key;
+            h->n++;
+            return 1;
+        }
+    }
+}
+
+typedef struct {
+    rec_writer *w;
+    rec_row row;
+    int params;
+} out_ctx;
+
+static void emit(const space *s, out_ctx *o, const int *lv)
+{
+    char id[32], err[512];
+    space_id(s, lv, id, sizeof id);
+    row_clear(&o->row);
+    row_push(&o->row, id);
+    for (int d = 0; d < space_ndims(s); d++)
+        row_push(&o->row, space_label(s, d, lv[d]));
+    if (o->params) {
+        row_pushf(&o->row, "%lld", space_params(s, lv));
+        double pct = space_params_pct(s, lv);
+        if (isnan(pct))
+            row_push(&o->row, "NA");
+        else
+            row_pushf(&o->row, "%.6f", pct);
+    }
+    if (rec_write(o->w, o->row.n, (const char *const *)o->row.v, err, sizeof err))
+        die(EXIT_BADINPUT, "%s", err);
+}
+
+int main(int argc, char **argv)
+{
+    cli_init(argv[0]);
+    enum { O_HIDDEN = 256, O_LAYERS, O_HEADS, O_INTER, O_VOCAB, O_MAXPOS, O_TYPEV, O_BASE, O_MODULES,
+           O_SPACE, O_SAMPLE, O_SEED, O_REPLACE, O_GRID, O_PARAMS, O_CSV, O_VERSION };
+    static const struct option opts[] = {
+        {"hidden", required_argument, 0, O_HIDDEN},   {"layers", required_argument, 0, O_LAYERS},
+        {"heads", required_argument, 0, O_HEADS},     {"intermediate", required_argument, 0, O_INTER},
+        {"vocab", required_argument, 0, O_VOCAB},     {"max-position", required_argument, 0, O_MAXPOS},
+        {"type-vocab", required_argument, 0, O_TYPEV}, {"base-params", required_argument, 0, O_BASE},
+        {"modules", required_argument, 0, O_MODULES}, {"space", required_argument, 0, O_SPACE},
+        {"sample", required_argument, 0, O_SAMPLE},   {"seed", required_argument, 0, O_SEED},
+        {"replace", no_argument, 0, O_REPLACE},       {"grid", no_argument, 0, O_GRID},
+        {"params", no_argument, 0, O_PARAMS},         {"csv", no_argument, 0, O_CSV},
+        {"output", required_argument, 0, 'o'},        {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, O_VERSION},       {0, 0, 0, 0},
+    };
+    space_model m = {0};
+    int model_opt = 0, grid = 0, params = 0, csv = 0, replace = 0;
+    long sample = -1;
+    unsigned long long seed = 1;
+    const char *space_path = NULL, *out_path = NULL, *modules = "sa,pa,pt";
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+        const char *on = optind > 0 && optind <= argc ? argv[optind - 1] : "option";
+        switch (c) {
+        case O_HIDDEN: m.hidden = (int)arg_long("--hidden", optarg, 1, 1 << 20); model_opt = 1; break;
+        case O_LAYERS: m.layers = (int)arg_long("--layers", optarg, 1, PEFT_MAX_LAYERS); model_opt = 1; break;
+        case O_HEADS: m.heads = (int)arg_long("--heads", optarg, 1, 1 << 20); model_opt = 1; break;
+        case O_INTER: m.intermediate = (int)arg_long("--intermediate", optarg, 1, 1 << 24); model_opt = 1; break;
+        case O_VOCAB: m.vocab = (int)arg_long("--vocab", optarg, 1, 1 << 26); model_opt = 1; break;
+        case O_MAXPOS: m.max_position = (int)arg_long("--max-position", optarg, 1, 1 << 24); model_opt = 1; break;
+        case O_TYPEV: m.type_vocab = (int)arg_long("--type-vocab", optarg, 1, 1 << 20); model_opt = 1; break;
+        case O_BASE: {
+            long long b;
+            char *end;
+            b = strtoll(optarg, &end, 10);
+            if (!*optarg || *end || b <= 0)
+                die_usage("--base-params: expected a positive integer, not '%s'", optarg);
+            m.base_params = b;
+            model_opt = 1;
+            break;
+        }
+        case O_MODULES: modules = optarg; model_opt = 1; break;
+        case O_SPACE: space_path = optarg; break;
+        case O_SAMPLE: sample = arg_long("--sample", optarg, 1, 100000000L); break;
+        case O_SEED: {
+            char *end;
+            if (!*optarg || *optarg == '-')
+                die_usage("--seed: expected a non-negative integer, not '%s'", optarg);
+            seed = strtoull(optarg, &end, 10);
+            if (*end)
+                die_usage("--seed: expected a non-negative integer, not '%s'", optarg);
+            break;
+        }
+        case O_REPLACE: replace = 1; break;
+        case O_GRID: grid = 1; break;
+        case O_PARAMS: params = 1; break;
+        case O_CSV: csv = 1; break;
+        case 'o': out_path = optarg; break;
+        case 'h': usage(); return 0;
+        case O_VERSION: cli_version(); return 0;
+        case ':': die_usage("option '%s' needs a value", on);
+        default: die_usage("unknown option '%s'", on);
+        }
+    }
+    if (argc - optind > 1)
+        die_usage("too many arguments (expected at most one CONFIG.json)");
+    const char *config = optind < argc ? argv[optind] : NULL;
+    if (space_path && (config || model_opt))
+        die_usage("--space cannot be combined with a model (CONFIG.json or model options)");
+    if (config && (m.hidden || m.layers || m.heads || m.intermediate || m.vocab || m.max_position ||
+                   m.type_vocab))
+        die_usage("give either CONFIG.json or --hidden/--layers/..., not both");
+    if (grid && sample > 0)
+        die_usage("--grid and --sample are exclusive");
+    if (replace && sample < 0)
+        die_usage("--replace needs --sample");
+    if (params && !grid && sample < 0)
+        die_usage("--params needs --sample or --grid");
+    if (csv && !grid && sample < 0)
+        die_usage("--csv applies to records (--sample or --grid)");
+
+    /* modules */
+    m.mods = 0;
+    {
+        char *buf = xstrdup(modules), *save = NULL;
+        static const char *names[MOD_COUNT] = {"sa", "pa", "pt", "lora"};
+        for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            int k = 0;
+            while (k < MOD_COUNT && strcmp(t, names[k]))
+                k++;
+            if (k == MOD_COUNT)
+                die_usage("--modules: unknown module '%s' (expected sa, pa, pt, lora)", t);
+            m.mods |= 1u << k;
+        }
+        free(buf);
+        if (!m.mods)
+            die_usage("--modules: empty list");
+    }
+
+    char err[1024];
+    space *s;
+    if (space_path) {
+        s = space_load(space_path, err, sizeof err);
+        if (!s)
+            die(EXIT_BADINPUT, "%s", err);
+    } else {
+        if (config) {
+            char path[4096];
+            struct stat st;
+            if (!stat(config, &st) && S_ISDIR(st.st_mode))
+                snprintf(path, sizeof path, "%s/config.json", config);
+            else
+                snprintf(path, sizeof path, "%s", config);
+            bert_config bc;
+            if (hfconfig_load(path, &bc, err, sizeof err))
+                die(EXIT_BADINPUT, "%s", err);
+            m.hidden = bc.hidden;
+            m.layers = bc.layers;
+            m.heads = bc.heads;
+            m.intermediate = bc.intermediate;
+            m.vocab = bc.vocab_size;
+            m.max_position = bc.max_position;
+            m.type_vocab = bc.type_vocab;
+        } else {
+            if (!m.hidden)
+                m.hidden = 768;
+            if (!m.layers)
+                m.layers = 12;
+            if (!m.heads)
+                m.heads = m.hidden % 64 == 0 ? m.hidden / 64 : 1;
+            if (!m.intermediate)
+                m.intermediate = 4 * m.hidden;
+            if (!m.vocab)
+                m.vocab = 30522;
+            if (!m.max_position)
+                m.max_position = 512;
+            if (!m.type_vocab)
+                m.type_vocab = 2;
+            if (m.hidden % m.heads)
+                die_usage("--hidden %d is not divisible by --heads %d", m.hidden, m.heads);
+        }
+        s = space_autopeft(&m, err, sizeof err);
+        if (!s)
+            die(EXIT_BADINPUT, "%s", err);
+    }
+    if (params && !space_has_params(s))
+        die(EXIT_BADINPUT, "%s: --params: the space has no model (it needs const hidden and layers and a "
+            "dimension with role sa, pa, pt or lora)", space_path);
+    if (grid && space_total(s) > SPACE_GRID_MAX)
+        die(EXIT_BADINPUT, "--grid: the space has %.4g configurations (limit %.0f); use --sample", space_total(s),
+            SPACE_GRID_MAX);
+
+    if (sample > 0 && !replace && space_total(s) <= SPACE_GRID_MAX) {
+        /* refuse before writing anything when N exceeds the valid count */
+        int *t = xcalloc((size_t)space_ndims(s), sizeof *t);
+        long nvalid = 0;
+        do
+            nvalid += space_valid(s, t);
+        while (space_next(s, t));
+        free(t);
+        if (sample > nvalid)
+            die(EXIT_BADINPUT, "--sample %ld: the space has only %ld valid configurations; use a smaller N or --replace",
+                sample, nvalid);
+    }
+
+    atomic_file af = {0};
+    FILE *f = stdout;
+    if (out_path && strcmp(out_path, "-")) {
+        if (atomic_open(&af, out_path))
+            die(EXIT_BADINPUT, "%s: cannot write: %s", out_path, strerror(errno));
+        f = af.f;
+    }
+
+    int nd = space_ndims(s);
+    int *lv = xcalloc((size_t)nd, sizeof *lv);
+    if (!grid && sample < 0) {
+        if (space_write(s, f))
+            die(EXIT_BADINPUT, "cannot write the space");
+    } else {
+        out_ctx o = {rec_writer_new(f, csv ? REC_CSV : REC_TSV), {0}, params};
+        row_clear(&o.row);
+        row_push(&o.row, "id");
+        for (int d = 0; d < nd; d++)
+            row_push(&o.row, space_dim_at(s, d)->name);
+        if (params) {
+            row_push(&o.row, "params");
+            row_push(&o.row, "params_pct");
+        }
+        if (rec_write(o.w, o.row.n, (const char *const *)o.row.v, err, sizeof err))
+            die(EXIT_BADINPUT, "%s", err);
+        if (grid) {
+            do
+                if (space_valid(s, lv))
+                    emit(s, &o, lv);
+            while (space_next(s, lv));
+        } else {
+            rng_t r;
+            rng_seed(&r, seed);
+            hset seen = {0};
+            long misses = 0;
+            for (long i = 0; i < sample;) {
+                space_sample(s, &r, lv);
+                if (!replace && !hset_add(&seen, space_hash(s, lv) >> 16)) {
+                    if (++misses > 1000000L + 100L * sample) {
+                        if (af.f)
+                            atomic_abort(&af);
+                        die(EXIT_BADINPUT, "--sample %ld: found only %ld distinct configurations; use a smaller N or --replace",
+                            sample, i);
+                    }
+                    continue;
+                }
+                emit(s, &o, lv);
+                i++;
+            }
+            free(seen.k);
+        }
+        row_free(&o.row);
+        rec_writer_free(o.w);
+    }
+    free(lv);
+    space_free(s);
+    if (af.f) {
+        if (atomic_commit(&af))
+            die(EXIT_BADINPUT, "%s: cannot write: %s", out_path, strerror(errno));
+    } else {
+        out_flush();
+    }
+    return 0;
+}

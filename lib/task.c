@@ -1,0 +1,2 @@
+/* task.c -- skeleton; see task.h (work in progress) */
+#include "util.h"
