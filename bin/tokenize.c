@@ -20,10 +20,17 @@ static void usage(void)
            "  --max-len N       truncate to N tokens incl. [CLS]/[SEP] (default 128, >= 3)\n"
            "  --cased           keep case and accents (cased vocabularies)\n"
            "  --csv             read and write CSV instead of TSV\n"
+           "  --quoted          TSV with \"\" quoting (Hugging Face datasets exports)\n"
            "  --help            print this help and exit\n"
            "  --version         print the version and exit\n"
            "\n"
            "With no FILE, or when FILE is -, read standard input.\n");
+}
+
+static int fmt_of(const char *path, int force_csv, int quoted)
+{
+    int f = rec_format_for(path, force_csv);
+    return f == REC_TSV && quoted ? REC_TSV_Q : f;
 }
 
 /* Index of column NAME in the output row: existing column or a new one. */
@@ -38,11 +45,11 @@ int main(int argc, char **argv)
     cli_init(argv[0]);
     const char *vocab_path = NULL, *text_col = NULL, *pair_col = NULL;
     long max_len = 128;
-    int cased = 0, force_csv = 0;
+    int cased = 0, force_csv = 0, quoted = 0;
     static const struct option opts[] = {
         {"vocab", required_argument, 0, 'v'}, {"text", required_argument, 0, 't'},
         {"text-pair", required_argument, 0, 'p'}, {"max-len", required_argument, 0, 'm'},
-        {"cased", no_argument, 0, 'c'}, {"csv", no_argument, 0, 'C'},
+        {"cased", no_argument, 0, 'c'}, {"csv", no_argument, 0, 'C'}, {"quoted", no_argument, 0, 'Q'},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     opterr = 0;
     int o;
@@ -57,6 +64,7 @@ int main(int argc, char **argv)
             break;
         case 'c': cased = 1; break;
         case 'C': force_csv = 1; break;
+        case 'Q': quoted = 1; break;
         case 'h': usage(); return 0;
         case 'V': cli_version(); return 0;
         default:
@@ -78,7 +86,7 @@ int main(int argc, char **argv)
     wp_init(&t, &v, !cased);
 
     int nfiles = argc - optind;
-    int fmt_out = rec_format_for(nfiles > 0 ? argv[optind] : NULL, force_csv);
+    int fmt_out = fmt_of(nfiles > 0 ? argv[optind] : NULL, force_csv, quoted);
     rec_writer *w = rec_writer_new(stdout, fmt_out);
     int32_t *ids = xmalloc((size_t)max_len * sizeof *ids);
     int32_t *tids = xmalloc((size_t)max_len * sizeof *tids);
@@ -93,7 +101,7 @@ int main(int argc, char **argv)
 
     for (int fi = 0; fi < (nfiles > 0 ? nfiles : 1); fi++) {
         const char *path = nfiles > 0 ? argv[optind + fi] : "-";
-        rec_reader *r = rec_open(path, rec_format_for(path, force_csv), 0, err, sizeof err);
+        rec_reader *r = rec_open(path, fmt_of(path, force_csv, quoted), 0, err, sizeof err);
         if (!r)
             die(EXIT_BADINPUT, "%s", err);
         int ca = rec_col_req(r, text_col);

@@ -52,11 +52,75 @@
  *   PA = 4 * up_p(ReLU(down_p(x)))
  *   y  = LN(h + SA + PA + x)
  * Classification loss: mean cross-entropy; regression (C == 1): mean MSE.
- * MLM loss: mean cross-entropy over positions whose label != -100. */
+ * MLM loss: mean cross-entropy over positions whose label != -100.
+ *
+ * Choices where the contract above is silent (Hugging Face / AutoPEFT
+ * reference behaviour; tests/ref/bert_ref.py implements the same):
+ *  - trainable tensors: PEFT tensors (incl. the prefix MLP) and the task
+ *    head always; every base tensor (embeddings, layers) only with full
+ *    fine-tuning; the pooler only with the HF head (it is unused, hence
+ *    gets no gradient, with the AutoPEFT head or MLM). The MLM head
+ *    (cls.predictions.*) is the head of the MLM task, so it is trainable;
+ *    its decoder is the word embedding matrix (trainable only when full).
+ *  - dropout: every dropout site uses hidden_dropout_prob (including both
+ *    AutoPEFT head dropouts and the HF classifier dropout); attention
+ *    probabilities use attention_probs_dropout_prob. Adapters, LoRA and the
+ *    prefix have no dropout of their own. Masks come from the model's rng
+ *    (bert_set_dropout_seed), drawn in forward order: deterministic.
+ *  - padded keys get probability exactly 0 (= HF's finfo.min additive
+ *    mask after softmax); a row whose keys are all padding attends to all.
+ *  - AdamW weight decay: every trainable tensor except names ending in
+ *    "bias" or containing "LayerNorm".
+ *  - initialisation of tensors absent from a checkpoint: each tensor from
+ *    its own rng stream seeded by (seed, name), so it does not depend on
+ *    which other tensors exist. Base Linear/Embedding weights, pooler,
+ *    heads, MLM transform: N(0, 0.02), biases 0, LayerNorm 1/0 (HF
+ *    _init_weights, word embedding row 0 = padding zeroed). Serial adapter
+ *    N(0, 0.02) / zero biases; parallel adapter down U(+-1/sqrt(H)) (kaiming
+ *    uniform a=sqrt 5), up and biases 0; LoRA A U(+-1/sqrt(H)), B 0; prefix
+ *    embedding N(0,1), prefix Linears PyTorch default U(+-1/sqrt(fan_in))
+ *    for weight and bias.
+ *  - backward stops at the lowest layer holding a trainable module (with
+ *    full fine-tuning it reaches the embeddings); frozen layers below it
+ *    keep no activations of their own (they share one scratch set).
+ *  - checkpoints: names are looked up as NAME, "bert."NAME, and for
+ *    LayerNorm weight/bias also the old gamma/beta; F32/F16/BF16/F64 are
+ *    converted to float; tensors the model does not use are ignored.
+ *    Every base tensor except the pooler is required. A checkpoint carrying
+ *    classifier.* selects the HF head when head == BERT_HEAD_AUTO.
+ *    bert_save writes the PEFT configuration and task into the safetensors
+ *    __metadata__ with the keys of tests/golden/README.md (sa, pa, pt, lora,
+ *    lora_alpha, prefix_mid, layers, full, task, head), which bert_load uses
+ *    when the caller passes no PEFT configuration.
+ *
+ * API (typical training loop in train-eval):
+ *
+ *   bert_opts o; bert_opts_default(&o);
+ *   o.peft = &pc; o.task = BERT_TASK_CLS; o.num_labels = 2;
+ *   o.max_batch = 32; o.max_seq = 128; o.seed = 42;
+ *   bert_model *m = bert_load("models/bert-base-uncased", &o, err, sizeof err);
+ *   adamw opt; adamw_hparams hp = {lr, 0.9, 0.999, 1e-8, 0.0};
+ *   adamw_init(&opt, m->opt, m->n_opt, &hp);
+ *   bert_set_dropout_seed(m, 42);
+ *   for each step s:
+ *       bert_set_training(m, 1);
+ *       bert_train_step(m, &opt, &batch, lr * lr_linear_warmup(s, warm, total),
+ *                       1.0f, &loss, err, sizeof err);
+ *   bert_set_training(m, 0);
+ *   bert_forward(m, &dev_batch, NULL, err, sizeof err);  -> m->logits
+ *   bert_save(m, "out/model", ST_F32, err, sizeof err);
+ *   bert_free(m); adamw_free(&opt);
+ */
 #ifndef AUTOPEFT_BERT_H
 #define AUTOPEFT_BERT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "optim.h"
 #include "peft.h"
+#include "safetensors.h"
+#include "util.h"
 
 typedef struct {
     int vocab_size;      /* V */
@@ -72,5 +136,205 @@ typedef struct {
     int num_labels;      /* len(id2label) or num_labels; 0 if absent */
     char hidden_act[16]; /* "gelu" (erf) is supported */
 } bert_config;
+
+typedef enum { BERT_TASK_CLS, BERT_TASK_REG, BERT_TASK_MLM } bert_task;
+typedef enum { BERT_HEAD_AUTO, BERT_HEAD_AUTOPEFT, BERT_HEAD_HF } bert_head_kind;
+
+/* How to build a model. */
+typedef struct {
+    const peft_config *peft; /* NULL: from checkpoint metadata, else no modules */
+    bert_task task;
+    bert_head_kind head;     /* AUTO: HF if the checkpoint has classifier.*, else AutoPEFT */
+    int num_labels;          /* 0: config.json's (2 if absent); REG always uses 1 */
+    int max_batch;           /* activation buffers are sized for (max_batch, max_seq) */
+    int max_seq;             /* 0: min(128, max_position) */
+    uint64_t seed;           /* init of tensors the checkpoint does not carry */
+} bert_opts;
+
+/* Defaults: peft NULL, CLS, AUTO head, num_labels 0, max_batch 8, max_seq 0, seed 42. */
+void bert_opts_default(bert_opts *o);
+
+typedef enum { BERT_T_BASE, BERT_T_POOLER, BERT_T_HEAD, BERT_T_PEFT } bert_tensor_kind;
+
+/* One named parameter tensor (a view into the model's flat buffers). */
+typedef struct {
+    char name[96];      /* contract name (no "bert." prefix) */
+    int ndim;
+    long long shape[2];
+    long n;             /* numel */
+    float *data;
+    float *grad;        /* NULL when frozen */
+    bert_tensor_kind kind;
+    int decay;          /* AdamW weight decay applies */
+} bert_tensor;
+
+/* Pointers to the parameters of one layer (NULL = module absent). The same
+ * struct holds the gradients (NULL = frozen). */
+typedef struct {
+    float *qkv_w;              /* (3H, H): query, key, value weights, contiguous */
+    float *qkv_b;              /* (3H) */
+    float *ao_w, *ao_b;        /* (H, H), (H)   attention.output.dense */
+    float *ln1_w, *ln1_b;      /* (H)           attention.output.LayerNorm */
+    float *fc_w, *fc_b;        /* (I, H), (I)   intermediate.dense */
+    float *fo_w, *fo_b;        /* (H, I), (H)   output.dense */
+    float *ln2_w, *ln2_b;      /* (H)           output.LayerNorm */
+    float *sa_dw, *sa_db;      /* (sa, H), (sa) serial adapter down */
+    float *sa_uw, *sa_ub;      /* (H, sa), (H)  serial adapter up */
+    float *pa_dw, *pa_db;      /* (pa, H), (pa) parallel adapter down */
+    float *pa_uw, *pa_ub;      /* (H, pa), (H) */
+    float *lq_a, *lq_b;        /* (r, H), (H, r) LoRA on query */
+    float *lv_a, *lv_b;        /* (r, H), (H, r) LoRA on value */
+} bert_layer_w;
+
+typedef struct {
+    float *wte, *wpe, *wtt;    /* (V,H), (P,H), (TV,H) */
+    float *eln_w, *eln_b;      /* (H) */
+    bert_layer_w layer[PEFT_MAX_LAYERS];
+    float *pool_w, *pool_b;    /* (H,H), (H) */
+    float *hd_w, *hd_b;        /* (H,H), (H)  head.dense (AutoPEFT head) */
+    float *ho_w, *ho_b;        /* (C,H), (C)  head.out */
+    float *cls_w, *cls_b;      /* (C,H), (C)  classifier (HF head) */
+    float *mt_w, *mt_b;        /* (H,H), (H)  cls.predictions.transform.dense */
+    float *mln_w, *mln_b;      /* (H)         cls.predictions.transform.LayerNorm */
+    float *mbias;              /* (V)         cls.predictions.bias */
+    float *pre_emb;            /* (pt, H)     prefix.embedding.weight */
+    float *pre_w0, *pre_b0;    /* (mid, H), (mid) */
+    float *pre_w2, *pre_b2;    /* (2*H*La, mid), (2*H*La) */
+} bert_weights;
+
+/* Activations of one layer, sized for (max_batch, max_seq); S = pt_l + T. */
+typedef struct {
+    float *qkv;                /* (B,T,3H) */
+    float *lq, *lv;            /* (B,T,r) x A^T for LoRA */
+    float *att;                /* (B,NH,T,S) softmax probabilities */
+    unsigned char *att_keep;   /* (B,NH,T,S) attention dropout mask */
+    float *ctx;                /* (B,T,H) attention context */
+    unsigned char *ao_keep;    /* (B,T,H) */
+    float *res1;               /* (B,T,H) dropout(dense(ctx)) + x */
+    float *ln1, *ln1_mean, *ln1_rstd; /* (B,T,H), (B,T), (B,T) = FFN input */
+    float *fch, *fcg;          /* (B,T,I) pre- and post-GELU */
+    unsigned char *fo_keep;    /* (B,T,H) */
+    float *h;                  /* (B,T,H) dropout(output.dense) */
+    float *u_in, *u, *u_mean, *u_rstd; /* serial adapter: u = LN(h + ln1) */
+    float *sa_a;               /* (B,T,sa) ReLU(down(u)) */
+    float *pa_a;               /* (B,T,pa) ReLU(down_p(ln1)) */
+    float *res2, *ln2_mean, *ln2_rstd; /* (B,T,H) h + SA + PA + ln1 */
+    float *out;                /* (B,T,H) layer output (own buffer per layer) */
+} bert_layer_acts;
+
+/* A batch. Padding: attention_mask 0. */
+typedef struct {
+    int B, T;
+    const int *input_ids;      /* (B,T) */
+    const int *token_type_ids; /* (B,T) or NULL (all 0) */
+    const int *attention_mask; /* (B,T) or NULL (all 1) */
+    const int *labels;         /* CLS: (B); MLM: (B,T) with -100; NULL: no loss */
+    const float *targets;      /* REG: (B); NULL: no loss */
+} bert_batch;
+
+typedef struct bert_model {
+    bert_config cfg;           /* cfg.num_labels == C for CLS/REG */
+    peft_config peft;
+    bert_task task;
+    bert_head_kind head;       /* resolved: AUTOPEFT or HF */
+    int C;                     /* outputs per example: labels, 1 (REG), V (MLM) */
+    int max_batch, max_seq;
+    int bwd_stop;              /* lowest layer the backward pass visits (L = none) */
+    int full_bwd;              /* backward reaches the embeddings */
+
+    /* parameters */
+    bert_tensor *tensors;
+    int n_tensors;
+    float *params;             /* every tensor, registration order */
+    long n_params;
+    float *grads;              /* trainable tensors only, same order */
+    long n_grads;
+    bert_weights w, g;         /* g: gradient views (NULL = frozen) */
+    opt_param *opt;            /* trainable tensors for optim.h */
+    int n_opt;
+
+    /* activations (sized for max_batch x max_seq) */
+    float *acts;
+    unsigned char *keeps;
+    bert_layer_acts la[PEFT_MAX_LAYERS];
+    float *esum, *e_mean, *e_rstd, *eln, *x0;  /* embeddings: (B,T,H), x0 after dropout */
+    unsigned char *e_keep;
+    float *p_t1, *p_kv;        /* prefix MLP: (pt, mid) tanh output, (pt, 2*H*La) */
+    float *cls, *cls_d, *hz, *ht, *ht_d;     /* cls head: (B,H) */
+    unsigned char *keep0, *keep1;            /* (B,H) */
+    float *mz, *mg, *mln, *mln_mean, *mln_rstd; /* MLM transform: (B,T,H) */
+    float *logits;             /* (B,C) or (B,T,V) for the last forward */
+    float *probs;              /* same shape; softmax (CE), then dlogits */
+    float *att_scratch;        /* (2, max_seq, pt + max_seq) */
+    /* backward scratch */
+    float *d[12];              /* (B,T,H) each */
+    float *dI[2];              /* (B,T,I) */
+    float *dqkv;               /* (B,T,3H) */
+    float *dbot[2];            /* (B,T,max(sa,pa,r)) */
+    float *dkv, *dt1, *dz1;    /* (pt, 2*H*La), (pt, mid) x2 */
+    float *dh[6];              /* (B,H) */
+
+    /* state */
+    int training;
+    rng_t rng;                 /* dropout masks */
+    int last_B, last_T, have_loss;
+    float p_hid, p_att;        /* dropout used by the last forward */
+    const int *last_labels;
+    const float *last_targets;
+    float loss;
+    int *ids_copy, *tids_copy, *mask_copy; /* (B,T) copies of the last batch */
+    int *labels_copy;          /* (B,T) */
+    float *targets_copy;       /* (B) */
+} bert_model;
+
+/* Build a model with freshly initialised weights (seeded by o->seed).
+ * Returns NULL with err set on an invalid configuration. */
+bert_model *bert_new(const bert_config *c, const bert_opts *o, char *err, size_t errlen);
+/* Load DIR/config.json + DIR/model.safetensors (see above). */
+bert_model *bert_load(const char *dir, const bert_opts *o, char *err, size_t errlen);
+/* Write DIR/config.json and DIR/model.safetensors (atomically; DIR is
+ * created if missing). dtype ST_F32, ST_F16 or ST_BF16. Returns 0 or -1. */
+int bert_save(const bert_model *m, const char *dir, st_dtype dtype, char *err, size_t errlen);
+/* The same, writing only tensors whose kind bit (1 << bert_tensor_kind) is
+ * set in kinds, e.g. a base checkpoint without head: BERT_SAVE_BASE. */
+#define BERT_SAVE_ALL 0xfu
+#define BERT_SAVE_BASE ((1u << BERT_T_BASE) | (1u << BERT_T_POOLER))
+int bert_save_kinds(const bert_model *m, const char *dir, st_dtype dtype, unsigned kinds,
+                    char *err, size_t errlen);
+void bert_free(bert_model *m);
+
+/* Read the PEFT configuration / task / head from safetensors metadata (keys
+ * of tests/golden/README.md). Returns 1 if found, 0 if the file carries
+ * none (outputs untouched), -1 on a malformed value (err set). */
+int bert_meta_parse(const st_file *f, int n_layers, peft_config *p, bert_task *task,
+                    bert_head_kind *head, char *err, size_t errlen);
+
+/* Training mode switches dropout on (probabilities from the config). */
+void bert_set_training(bert_model *m, int on);
+void bert_set_dropout_seed(bert_model *m, uint64_t seed);
+
+/* Forward pass. Validates the batch (sizes, id ranges, labels); on error
+ * returns -1 with err set. If the batch has labels/targets, *loss (may be
+ * NULL) receives the mean loss and bert_backward may follow. Logits in
+ * m->logits: (B, C) row-major, or (B, T, V) for MLM. */
+int bert_forward(bert_model *m, const bert_batch *b, float *loss, char *err, size_t errlen);
+void bert_zero_grad(bert_model *m);
+/* Backward of the last forward's mean loss; ACCUMULATES into the gradients. */
+void bert_backward(bert_model *m);
+/* forward + zero_grad + backward + clip (clip <= 0: none) + adamw_step(lr). */
+int bert_train_step(bert_model *m, adamw *o, const bert_batch *b, float lr, float clip,
+                    float *loss, char *err, size_t errlen);
+
+/* Parameter counts. added: peft_params_added (deployed PEFT size);
+ * trainable: every tensor that gets a gradient (PEFT incl. prefix MLP,
+ * head, pooler with the HF head, base with full FT), computed from the
+ * formulas of peft.h, equal to the sum of the allocated trainable tensors
+ * (unit-tested); base: bert_base_param_count (embeddings+layers+pooler). */
+long long bert_params_added(const bert_model *m);
+long long bert_params_trainable(const bert_model *m);
+long long bert_params_base(const bert_model *m);
+
+/* Tensor by contract name, or NULL. */
+bert_tensor *bert_find(bert_model *m, const char *name);
 
 #endif

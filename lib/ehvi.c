@@ -1,5 +1,6 @@
 /* ehvi.c -- exact 1-/2-objective expected hypervolume improvement (ehvi.h). */
 #include "ehvi.h"
+#include "pareto.h"
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
@@ -34,35 +35,9 @@ double ehvi_etrunc(double a, double b, double mu, double sigma)
     return v > 0 ? v : 0.0;
 }
 
-static int cmp2(const void *pa, const void *pb)
-{
-    const double *a = pa, *b = pb;
-    if (a[0] != b[0]) return a[0] < b[0] ? -1 : 1;
-    if (a[1] != b[1]) return a[1] < b[1] ? -1 : 1;
-    return 0;
-}
-
 int ehvi_front2(const double *pts, int n, const double *ref, double *front)
 {
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        if (pts[2 * i] < ref[0] && pts[2 * i + 1] < ref[1]) {
-            front[2 * k] = pts[2 * i];
-            front[2 * k + 1] = pts[2 * i + 1];
-            k++;
-        }
-    qsort(front, (size_t)k, 2 * sizeof(double), cmp2);
-    /* sweep: keep a point only if its y2 is strictly below every earlier y2 */
-    int m = 0;
-    double best2 = INFINITY;
-    for (int i = 0; i < k; i++)
-        if (front[2 * i + 1] < best2) {
-            best2 = front[2 * i + 1];
-            front[2 * m] = front[2 * i];
-            front[2 * m + 1] = front[2 * i + 1];
-            m++;
-        }
-    return m;
+    return (int)pareto_front2d(pts, ref, front, n);
 }
 
 double ehvi2(const double *front, int m, const double *ref, const double *mu, const double *sigma)
@@ -94,12 +69,7 @@ double hvi2(const double *front, int m, const double *ref, const double *z)
 
 double hv2(const double *front, int m, const double *ref)
 {
-    double s = 0;
-    for (int i = 0; i < m; i++) {
-        double hi = i + 1 < m ? front[2 * (i + 1)] : ref[0];
-        s += (hi - front[2 * i]) * (ref[1] - front[2 * i + 1]);
-    }
-    return s;
+    return pareto_hv2d_sorted(front, ref, m);
 }
 
 double ehvi1(double best, double mu, double sigma)

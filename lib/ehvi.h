@@ -46,7 +46,7 @@ double ehvi_epos(double b, double mu, double sigma);
 /* E[(b - max(z, a))^+], a < b; a = -INFINITY allowed. */
 double ehvi_etrunc(double a, double b, double mu, double sigma);
 
-/* Prepare a front: keep the points of pts (n, 2) strictly better than ref
+/* Prepare a front (pareto_front2d from pareto.h): keep the points of pts (n, 2) strictly better than ref
  * in both objectives and non-dominated (duplicates once), sorted by the
  * first objective ascending, into front (n, 2). Returns the count m. */
 int ehvi_front2(const double *pts, int n, const double *ref, double *front);

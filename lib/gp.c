@@ -217,7 +217,20 @@ typedef struct {
     gp *g;
     double best_f;
     double *best_theta;
+    int evals, max_evals; /* per restart */
 } fit_ctx;
+
+/* Cancel a restart that has used its evaluation budget (line searches that
+ * keep failing near a flat ridge can otherwise burn thousands). */
+static int fit_progress(void *inst, const lbfgsfloatval_t *x, const lbfgsfloatval_t *g,
+                        const lbfgsfloatval_t fx, const lbfgsfloatval_t xnorm,
+                        const lbfgsfloatval_t gnorm, const lbfgsfloatval_t step, int n, int k,
+                        int ls)
+{
+    (void)x; (void)g; (void)fx; (void)xnorm; (void)gnorm; (void)step; (void)n; (void)k; (void)ls;
+    fit_ctx *c = inst;
+    return c->evals >= c->max_evals;
+}
 
 static lbfgsfloatval_t fit_eval(void *inst, const lbfgsfloatval_t *x, lbfgsfloatval_t *grad,
                                 const int nv, const lbfgsfloatval_t step)
@@ -225,6 +238,7 @@ static lbfgsfloatval_t fit_eval(void *inst, const lbfgsfloatval_t *x, lbfgsfloat
     (void)step;
     fit_ctx *c = inst;
     int d = c->g->d;
+    c->evals++;
     /* keep the search in a sane box: outside it the objective is +huge */
     for (int i = 0; i < nv; i++)
         if (!(x[i] > -30.0 && x[i] < 30.0)) {
@@ -252,7 +266,7 @@ double gp_fit(gp *g, rng_t *rng, int restarts, int max_iter)
     double *best = xmalloc(sizeof(double) * (size_t)nv);
     lbfgsfloatval_t *x = lbfgs_malloc(nv);
     if (!x) die(1, "out of memory");
-    fit_ctx c = {g, HUGE_VAL, best};
+    fit_ctx c = {g, HUGE_VAL, best, 0, 0};
     gp_default_theta(d, best);
     lbfgs_parameter_t par;
     lbfgs_parameter_init(&par);
@@ -274,7 +288,9 @@ double gp_fit(gp *g, rng_t *rng, int restarts, int max_iter)
             x[d + 2] = log(1e-3) + rng_uniform(rng) * log(300.0);
         }
         lbfgsfloatval_t fx;
-        lbfgs(nv, x, &fx, fit_eval, NULL, &c, &par); /* best point kept by fit_eval */
+        c.evals = 0;
+        c.max_evals = 2 * max_iter;
+        lbfgs(nv, x, &fx, fit_eval, fit_progress, &c, &par); /* best point kept by fit_eval */
     }
     lbfgs_free(x);
     double post = -c.best_f;

@@ -64,6 +64,15 @@ long pareto_nondominated(const double *y, unsigned char *keep, long n, int d)
 {
     if (n <= 0)
         return 0;
+    if (d == 2) { /* O(n log n): the first front of the 2-D ranking */
+        int *rank = xmalloc((size_t)n * sizeof *rank);
+        pareto_rank(y, rank, n, 2);
+        long m = 0;
+        for (long i = 0; i < n; i++)
+            m += keep[i] = rank[i] == 1;
+        free(rank);
+        return m;
+    }
     long *idx = lex_order(y, n, d);
     long *front = xmalloc((size_t)n * sizeof *front); /* kept points so far */
     long m = 0;
@@ -102,7 +111,7 @@ void pareto_rank(const double *y, int *rank, long n, int d)
             while (lo < hi) {
                 long mid = lo + (hi - lo) / 2;
                 if (pareto_dominates(y + last[mid] * 2, y + i * 2, 2))
-                    lo = mid + 1;
+                    lo = mid + (mid > 0);
                 else
                     hi = mid;
             }
@@ -126,6 +135,38 @@ void pareto_rank(const double *y, int *rank, long n, int d)
         }
     }
     free(idx);
+}
+
+long pareto_count_front(const double *y, const double *ref, long n, int d)
+{
+    if (n <= 0)
+        return 0;
+    /* A dominator of a point inside the box is inside too, so the front of
+     * the inside points is the front of all points, restricted. */
+    double *in = xmalloc((size_t)n * (size_t)d * sizeof *in);
+    long m = 0;
+    for (long i = 0; i < n; i++) {
+        int ok = 1;
+        for (int k = 0; k < d && ok; k++)
+            ok = y[i * d + k] < ref[k];
+        if (ok)
+            memcpy(in + (m++) * d, y + i * d, (size_t)d * sizeof *in);
+    }
+    unsigned char *keep = xmalloc((size_t)(m > 0 ? m : 1));
+    pareto_nondominated(in, keep, m, d);
+    long *idx = lex_order(in, m, d), cnt = 0, prev = -1;
+    for (long t = 0; t < m; t++) { /* equal points are adjacent in this order */
+        long i = idx[t];
+        if (!keep[i])
+            continue;
+        if (prev < 0 || lex_cmp(in + prev * d, in + i * d, d) != 0)
+            cnt++;
+        prev = i;
+    }
+    free(idx);
+    free(keep);
+    free(in);
+    return cnt;
 }
 
 /* ---- 2-D ---- */
@@ -201,6 +242,14 @@ static double box_vol(const double *p, const double *ref, int d)
     return v;
 }
 
+static int same_row(const double *a, const double *b, int d)
+{
+    for (int k = 0; k < d; k++)
+        if (a[k] != b[k]) /* numeric: -0.0 equals 0.0 */
+            return 0;
+    return 1;
+}
+
 /* Remove dominated rows and duplicates from pts (m, d) in place; returns
  * the new count. O(m^2 d). */
 static long nd_compact(double *pts, long m, int d)
@@ -212,7 +261,7 @@ static long nd_compact(double *pts, long m, int d)
         /* dominated by / equal to a kept row? */
         for (long j = 0; j < k && !drop; j++) {
             const double *q = pts + j * d;
-            drop = pareto_dominates(q, p, d) || !memcmp(q, p, (size_t)d * sizeof *p);
+            drop = pareto_dominates(q, p, d) || same_row(q, p, d);
         }
         if (drop)
             continue;

@@ -29,8 +29,14 @@
 int pareto_dominates(const double *a, const double *b, int d);
 
 /* keep[i] = 1 if no point of y (n, d) dominates point i, else 0.
- * Returns the number kept. O(n log n) sort + O(n * front * d) scan. */
+ * Returns the number kept. d == 2: O(n log n); otherwise an O(n log n)
+ * sort and an O(n * front * d) scan. */
 long pareto_nondominated(const double *y, unsigned char *keep, long n, int d);
+
+/* Number of distinct non-dominated points of y (n, d) that are strictly
+ * better than ref in every objective: the points that shape the
+ * hypervolume. */
+long pareto_count_front(const double *y, const double *ref, long n, int d);
 
 /* Non-dominated sorting: rank[i] = 1 for the first front (non-dominated
  * points), 2 for points dominated only by rank-1 points, and in general

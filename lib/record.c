@@ -161,6 +161,8 @@ static int next_raw(rec_reader *r)
     }
 }
 
+static rec_reader *open_init(rec_reader *r, char *err, size_t errlen);
+
 rec_reader *rec_open(const char *path, int fmt, int flags, char *err, size_t errlen)
 {
     rec_reader *r = xcalloc(1, sizeof *r);
@@ -180,6 +182,23 @@ rec_reader *rec_open(const char *path, int fmt, int flags, char *err, size_t err
         }
         r->own = 1;
     }
+    return open_init(r, err, errlen);
+}
+
+rec_reader *rec_open_stream(FILE *f, const char *name, int fmt, int flags, char *err, size_t errlen)
+{
+    rec_reader *r = xcalloc(1, sizeof *r);
+    r->name = xstrdup(name ? name : "-");
+    r->fmt = fmt;
+    r->flags = flags;
+    r->f = f;
+    r->own = 0;
+    return open_init(r, err, errlen);
+}
+
+static rec_reader *open_init(rec_reader *r, char *err, size_t errlen)
+{
+    int fmt = r->fmt, flags = r->flags;
     unsigned char opts = CSV_APPEND_NULL;
     if (fmt != REC_TSV)
         opts |= CSV_STRICT | CSV_STRICT_FINI;

@@ -29,6 +29,9 @@ int rec_format_for(const char *path, int force_csv);
  * message into err. The header (if any) is read immediately; an empty input
  * is an error ("empty input: no header") unless REC_NOHEADER. */
 rec_reader *rec_open(const char *path, int fmt, int flags, char *err, size_t errlen);
+/* Like rec_open, but read from an already open stream F (not closed by
+ * rec_close); NAME is used in messages. */
+rec_reader *rec_open_stream(FILE *f, const char *name, int fmt, int flags, char *err, size_t errlen);
 void rec_close(rec_reader *r);
 
 /* Advance to the next record: 1 = record available, 0 = end of input,

@@ -573,6 +573,10 @@ space *space_load(const char *path, char *err, size_t errlen)
     space *s = space_new(rec_name(r));
     const char *need[3] = {"name", "kind", "values"};
     int col[4];
+    if (rec_ncols(r) > 0 && rec_colname(r, 0)[0] == '#') {
+        errf(err, errlen, rec_name(r), 1, "the header must come first (comment lines are allowed after it)");
+        goto fail;
+    }
     for (int i = 0; i < 3; i++)
         if ((col[i] = rec_col(r, need[i])) < 0) {
             errf(err, errlen, rec_name(r), 1, "missing column '%s' (the header is name, kind, values, role)",
@@ -1010,8 +1014,8 @@ int space_max_neighbours(const space *s)
 
 int space_neighbours(const space *s, const int *levels, int *out, int max)
 {
-    int nd = s->nd, cnt = 0;
-    int *tmp = xmalloc((size_t)nd * sizeof *tmp);
+    int nd = s->nd, cnt = 0, stackbuf[256];
+    int *tmp = nd <= 256 ? stackbuf : xmalloc((size_t)nd * sizeof *tmp); /* no allocation for usual spaces */
     memcpy(tmp, levels, (size_t)nd * sizeof *tmp);
     for (int d = 0; d < nd && cnt < max; d++) {
         const space_dim *dm = &s->dims[d];
@@ -1037,7 +1041,8 @@ int space_neighbours(const space *s, const int *levels, int *out, int max)
         }
         tmp[d] = cur;
     }
-    free(tmp);
+    if (tmp != stackbuf)
+        free(tmp);
     return cnt;
 }
 

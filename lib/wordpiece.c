@@ -600,12 +600,14 @@ int wp_encode(wp_tokenizer *t, const char *a, size_t alen, const char *b, size_t
     }
     long o = 0;
     ids[o++] = v->cls_id;
-    memcpy(ids + o, t->a.v, (size_t)na * sizeof *ids);
+    if (na)
+        memcpy(ids + o, t->a.v, (size_t)na * sizeof *ids);
     o += na;
     ids[o++] = v->sep_id;
     long a_end = o;
     if (b) {
-        memcpy(ids + o, t->b.v, (size_t)nb * sizeof *ids);
+        if (nb)
+            memcpy(ids + o, t->b.v, (size_t)nb * sizeof *ids);
         o += nb;
         ids[o++] = v->sep_id;
     }

@@ -1,0 +1,169 @@
+/* model-init -- write a BERT checkpoint directory with random weights
+ * (Hugging Face initialisation, seeded). See model-init(1). */
+#include "bert.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "Usage: model-init [OPTION]... DIR\n"
+    "Write DIR/config.json and DIR/model.safetensors: a BERT encoder (embeddings,\n"
+    "layers, pooler) with random weights drawn as Hugging Face initialises them\n"
+    "(N(0, 0.02) weights, zero biases, LayerNorm 1/0), from a seeded generator.\n"
+    "DIR is created if missing; files are replaced atomically.\n"
+    "\n"
+    "      --layers N        encoder layers [2]\n"
+    "      --hidden N        hidden size [64]\n"
+    "      --heads N         attention heads; must divide --hidden [4]\n"
+    "      --intermediate N  feed-forward size [4 x hidden]\n"
+    "      --vocab-size N    vocabulary size [30522]\n"
+    "      --vocab FILE      vocabulary size = number of lines of FILE (vocab.txt)\n"
+    "      --max-position N  position embeddings [128]\n"
+    "      --type-vocab N    token type embeddings [2]\n"
+    "      --labels N        number of labels written to config.json (id2label) [0]\n"
+    "      --head KIND       also write a task head: autopeft (head.*, needs\n"
+    "                        --labels), hf (classifier.*, needs --labels) or mlm\n"
+    "                        (cls.predictions.*); default: none\n"
+    "      --dropout P       hidden and attention dropout probability [0.1]\n"
+    "      --seed N          random seed [42]\n"
+    "      --dtype TYPE      f32, f16 or bf16 [f32]\n"
+    "      --help            show this help and exit\n"
+    "      --version         show the version and exit\n"
+    "\n"
+    "Exit status: 0 ok, 1 error (unwritable DIR, unreadable --vocab), 2 usage.\n";
+
+static const char *opt_value(const char *name, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    size_t k = strlen(name);
+    if (!strncmp(a, name, k) && a[k] == '=')
+        return a + k + 1;
+    if (!strcmp(a, name)) {
+        if (*i + 1 >= argc)
+            die_usage("option '%s' needs an argument", a);
+        return argv[++*i];
+    }
+    return NULL;
+}
+
+static int pos_int(const char *opt, const char *v, long lo, long hi)
+{
+    long x;
+    if (parse_long(v, &x) || x < lo || x > hi)
+        die_usage("%s: '%s' is not an integer in [%ld, %ld]", opt, v, lo, hi);
+    return (int)x;
+}
+
+static long count_lines(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        die_at(path, 0, "cannot open vocabulary");
+    long n = 0;
+    int c, last = '\n';
+    while ((c = getc(f)) != EOF) {
+        if (c == '\n')
+            n++;
+        last = c;
+    }
+    if (last != '\n')
+        n++;
+    fclose(f);
+    if (n < 1)
+        die_at(path, 0, "vocabulary is empty");
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    cli_init(argv[0]);
+    bert_config c;
+    memset(&c, 0, sizeof c);
+    c.layers = 2, c.hidden = 64, c.heads = 4, c.intermediate = 0, c.vocab_size = 30522;
+    c.max_position = 128, c.type_vocab = 2, c.ln_eps = 1e-12f, c.num_labels = 0;
+    c.hidden_dropout = 0.1f, c.attn_dropout = 0.1f;
+    snprintf(c.hidden_act, sizeof c.hidden_act, "gelu");
+    const char *dir = NULL, *vocab = NULL, *head = NULL;
+    long seed = 42;
+    st_dtype dt = ST_F32;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (!strcmp(a, "--help")) {
+            fputs(usage_text, stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            cli_version();
+            return 0;
+        } else if ((v = opt_value("--layers", argc, argv, &i))) {
+            c.layers = pos_int("--layers", v, 1, PEFT_MAX_LAYERS);
+        } else if ((v = opt_value("--hidden", argc, argv, &i))) {
+            c.hidden = pos_int("--hidden", v, 1, 1 << 16);
+        } else if ((v = opt_value("--heads", argc, argv, &i))) {
+            c.heads = pos_int("--heads", v, 1, 1 << 12);
+        } else if ((v = opt_value("--intermediate", argc, argv, &i))) {
+            c.intermediate = pos_int("--intermediate", v, 1, 1 << 18);
+        } else if ((v = opt_value("--vocab-size", argc, argv, &i))) {
+            c.vocab_size = pos_int("--vocab-size", v, 1, 1 << 24);
+        } else if ((v = opt_value("--vocab", argc, argv, &i))) {
+            vocab = v;
+        } else if ((v = opt_value("--max-position", argc, argv, &i))) {
+            c.max_position = pos_int("--max-position", v, 1, 1 << 16);
+        } else if ((v = opt_value("--type-vocab", argc, argv, &i))) {
+            c.type_vocab = pos_int("--type-vocab", v, 1, 1 << 10);
+        } else if ((v = opt_value("--labels", argc, argv, &i))) {
+            c.num_labels = pos_int("--labels", v, 0, 1 << 20);
+        } else if ((v = opt_value("--head", argc, argv, &i))) {
+            if (strcmp(v, "autopeft") && strcmp(v, "hf") && strcmp(v, "mlm"))
+                die_usage("--head: '%s' is not autopeft, hf or mlm", v);
+            head = v;
+        } else if ((v = opt_value("--dropout", argc, argv, &i))) {
+            double p;
+            if (parse_double(v, &p) || p < 0 || p >= 1)
+                die_usage("--dropout: '%s' is not a probability in [0, 1)", v);
+            c.hidden_dropout = c.attn_dropout = (float)p;
+        } else if ((v = opt_value("--seed", argc, argv, &i))) {
+            if (parse_long(v, &seed))
+                die_usage("--seed: '%s' is not an integer", v);
+        } else if ((v = opt_value("--dtype", argc, argv, &i))) {
+            if (!strcmp(v, "f32")) dt = ST_F32;
+            else if (!strcmp(v, "f16")) dt = ST_F16;
+            else if (!strcmp(v, "bf16")) dt = ST_BF16;
+            else die_usage("--dtype: '%s' is not f32, f16 or bf16", v);
+        } else if (a[0] == '-' && a[1]) {
+            die_usage("unknown option '%s'", a);
+        } else if (!dir) {
+            dir = a;
+        } else {
+            die_usage("only one DIR may be given");
+        }
+    }
+    if (!dir)
+        die_usage("missing DIR");
+    if (c.hidden % c.heads)
+        die_usage("--hidden %d is not divisible by --heads %d", c.hidden, c.heads);
+    if (head && strcmp(head, "mlm") && c.num_labels < 1)
+        die_usage("--head %s needs --labels N", head);
+    if (vocab)
+        c.vocab_size = (int)count_lines(vocab);
+    if (!c.intermediate)
+        c.intermediate = 4 * c.hidden;
+
+    bert_opts o;
+    bert_opts_default(&o);
+    o.max_batch = 1, o.max_seq = 1, o.seed = (uint64_t)seed;
+    o.num_labels = c.num_labels > 0 ? c.num_labels : 2;
+    o.task = head && !strcmp(head, "mlm") ? BERT_TASK_MLM : BERT_TASK_CLS;
+    o.head = head && !strcmp(head, "hf") ? BERT_HEAD_HF : BERT_HEAD_AUTOPEFT;
+    char err[1024];
+    bert_model *m = bert_new(&c, &o, err, sizeof err);
+    if (!m)
+        die(EXIT_BADINPUT, "%s", err);
+    m->cfg.num_labels = c.num_labels; /* config.json carries what was asked */
+    unsigned kinds = BERT_SAVE_BASE | (head ? 1u << BERT_T_HEAD : 0);
+    if (bert_save_kinds(m, dir, dt, kinds, err, sizeof err))
+        die(EXIT_BADINPUT, "%s", err);
+    bert_free(m);
+    return 0;
+}

@@ -1,0 +1,254 @@
+/* pareto -- keep the Pareto-optimal records, rank them, or measure the
+ * hypervolume of a set of records. See pareto(1). */
+#include "objectives.h"
+#include "pareto.h"
+#include "record.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "Usage: pareto [OPTION]... [FILE]...\n"
+    "Keep the non-dominated (Pareto-optimal) records of FILEs (or stdin),\n"
+    "unchanged and in input order. Records are TSV with a header (CSV for\n"
+    "*.csv files or --csv); several FILEs must share one header.\n"
+    "\n"
+    "  -o, --objectives SPEC  objective columns and directions, NAME:max or\n"
+    "                         NAME:min, comma-separated [" OBJ_DEFAULT_SPEC "]\n"
+    "      --rank             keep every record and add (or overwrite) a 'rank'\n"
+    "                         column: 1 = non-dominated, 2 = dominated only by\n"
+    "                         rank 1, ... (non-dominated sorting)\n"
+    "      --hv               print the exact hypervolume instead, as a record\n"
+    "                         'hypervolume n_points n_front'; needs --ref\n"
+    "      --ref A,B[,...]    hypervolume reference point, one number per\n"
+    "                         objective in the objectives' own units: only\n"
+    "                         records strictly better in every objective count\n"
+    "      --any-status       use every record; by default, when there is a\n"
+    "                         'status' column, records whose status is not 'ok'\n"
+    "                         are ignored (dropped from the output)\n"
+    "      --csv              read and write CSV\n"
+    "      --help             show this help and exit\n"
+    "      --version          show the version and exit\n"
+    "\n"
+    "Records with equal objective vectors do not dominate each other: all\n"
+    "copies are kept and share a rank. Exit status: 0 ok, 1 bad input, 2 usage.\n";
+
+typedef struct {
+    char **f;         /* fields (owned) */
+    const char *file; /* input name, for messages */
+    long line;
+} record;
+
+/* Shortest "%.*g" that reads back as exactly v. */
+static void fmt_double(char *buf, size_t n, double v)
+{
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, n, "%.*g", p, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+/* "--name VALUE" or "--name=VALUE"; returns VALUE or NULL if arg is not NAME. */
+static const char *opt_value(const char *name, const char *shortname, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    size_t k = strlen(name);
+    if (!strncmp(a, name, k) && a[k] == '=')
+        return a + k + 1;
+    if (!strcmp(a, name) || (shortname && !strcmp(a, shortname))) {
+        if (*i + 1 >= argc)
+            die_usage("option '%s' needs an argument", a);
+        return argv[++*i];
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    cli_init(argv[0]);
+    const char *spec = NULL, *refspec = NULL;
+    int do_rank = 0, do_hv = 0, any_status = 0, force_csv = 0;
+    const char **files = xmalloc((size_t)(argc + 1) * sizeof *files);
+    int nfiles = 0, opts_done = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (opts_done || a[0] != '-' || !strcmp(a, "-")) {
+            files[nfiles++] = a;
+        } else if (!strcmp(a, "--")) {
+            opts_done = 1;
+        } else if (!strcmp(a, "--help")) {
+            fputs(usage_text, stdout);
+            free(files);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            cli_version();
+            free(files);
+            return 0;
+        } else if ((v = opt_value("--objectives", "-o", argc, argv, &i))) {
+            spec = v;
+        } else if ((v = opt_value("--ref", NULL, argc, argv, &i))) {
+            refspec = v;
+        } else if (!strcmp(a, "--rank")) {
+            do_rank = 1;
+        } else if (!strcmp(a, "--hv")) {
+            do_hv = 1;
+        } else if (!strcmp(a, "--any-status")) {
+            any_status = 1;
+        } else if (!strcmp(a, "--csv")) {
+            force_csv = 1;
+        } else {
+            die_usage("unknown option '%s'", a);
+        }
+    }
+    if (nfiles == 0)
+        files[nfiles++] = "-";
+
+    char err[1024];
+    obj_spec s;
+    if (obj_parse(&s, spec, err, sizeof err))
+        die_usage("%s", err);
+    if (do_rank && do_hv)
+        die_usage("--rank and --hv cannot be combined");
+    if (do_hv && !refspec)
+        die_usage("--hv needs --ref A,B[,...] (one number per objective)");
+    if (refspec && !do_hv)
+        die_usage("--ref is only used with --hv");
+    double ref[OBJ_MAX];
+    if (do_hv && obj_parse_ref(&s, refspec, ref, err, sizeof err))
+        die_usage("%s", err);
+    const int d = s.n;
+
+    /* Read everything first: the output depends on all records, and an
+     * error anywhere must leave stdout empty. */
+    char **hdr = NULL;
+    int ncols = 0;
+    int out_fmt = force_csv ? REC_CSV : rec_format_for(strcmp(files[0], "-") ? files[0] : NULL, 0);
+    record *recs = NULL;
+    double *y = NULL;
+    long n = 0, cap = 0;
+    for (int fi = 0; fi < nfiles; fi++) {
+        const char *path = files[fi];
+        int stdin_ = !strcmp(path, "-");
+        rec_reader *r = rec_open(path, rec_format_for(stdin_ ? NULL : path, force_csv), 0, err, sizeof err);
+        if (!r)
+            die(EXIT_BADINPUT, "%s", err);
+        if (!hdr) {
+            ncols = rec_ncols(r);
+            hdr = xmalloc((size_t)(ncols > 0 ? ncols : 1) * sizeof *hdr);
+            for (int c = 0; c < ncols; c++)
+                hdr[c] = xstrdup(rec_colname(r, c));
+        } else {
+            int same = rec_ncols(r) == ncols;
+            for (int c = 0; c < ncols && same; c++)
+                same = !strcmp(hdr[c], rec_colname(r, c));
+            if (!same)
+                die_at(rec_name(r), 1, "header differs from that of '%s'", files[0]);
+        }
+        if (obj_resolve(&s, r, err, sizeof err))
+            die(EXIT_BADINPUT, "%s", err);
+        int status_col = any_status ? -1 : rec_col(r, "status");
+        const char *fname = path; /* argv strings live until exit */
+        int rc;
+        while ((rc = rec_next(r)) == 1) {
+            if (!obj_status_ok(r, status_col))
+                continue;
+            if (n == cap) {
+                cap = cap ? 2 * cap : 256;
+                recs = xrealloc(recs, (size_t)cap * sizeof *recs);
+                y = xrealloc(y, (size_t)cap * (size_t)d * sizeof *y);
+            }
+            if (obj_read_min(&s, r, y + n * d, err, sizeof err))
+                die(EXIT_BADINPUT, "%s", err);
+            record *rc_ = &recs[n++];
+            rc_->f = xmalloc((size_t)(ncols > 0 ? ncols : 1) * sizeof *rc_->f);
+            for (int c = 0; c < ncols; c++)
+                rc_->f[c] = xstrdup(rec_field(r, c));
+            rc_->file = fname;
+            rc_->line = rec_line(r);
+        }
+        if (rc < 0)
+            die(EXIT_BADINPUT, "%s", rec_error(r));
+        rec_close(r);
+    }
+
+    rec_writer *w = rec_writer_new(stdout, out_fmt);
+    if (do_hv) {
+        double h = pareto_hv(y, ref, n, d);
+        long nf = pareto_count_front(y, ref, n, d);
+        char hb[64], nb[32], fb[32];
+        fmt_double(hb, sizeof hb, h);
+        snprintf(nb, sizeof nb, "%ld", n);
+        snprintf(fb, sizeof fb, "%ld", nf);
+        const char *h1[] = {"hypervolume", "n_points", "n_front"}, *h2[] = {hb, nb, fb};
+        if (rec_write(w, 3, h1, err, sizeof err) || rec_write(w, 3, h2, err, sizeof err))
+            die(EXIT_BADINPUT, "%s", err);
+    } else {
+        /* output columns: the header, plus 'rank' if --rank and absent */
+        int rank_col = -1, ncols_out = ncols;
+        if (do_rank) {
+            for (int c = 0; c < ncols; c++)
+                if (!strcmp(hdr[c], "rank"))
+                    rank_col = c;
+            if (rank_col < 0)
+                rank_col = ncols_out++;
+        }
+        int *rank = xmalloc((size_t)(n > 0 ? n : 1) * sizeof *rank);
+        unsigned char *keep = xmalloc((size_t)(n > 0 ? n : 1));
+        if (do_rank) {
+            pareto_rank(y, rank, n, d);
+            memset(keep, 1, (size_t)(n > 0 ? n : 1));
+        } else {
+            pareto_nondominated(y, keep, n, d);
+        }
+        /* A TSV output cannot hold TABs/newlines that came from CSV input:
+         * check every field before the first byte is written. */
+        if (out_fmt == REC_TSV)
+            for (long i = 0; i < n; i++)
+                for (int c = 0; keep[i] && c < ncols; c++)
+                    if (strpbrk(recs[i].f[c], "\t\r\n"))
+                        die_at(recs[i].file, recs[i].line,
+                               "column '%s' contains a TAB or newline, which TSV output cannot hold", hdr[c]);
+        const char **row = xmalloc((size_t)(ncols_out + 1) * sizeof *row);
+        char rb[32];
+        for (int c = 0; c < ncols; c++)
+            row[c] = hdr[c];
+        if (do_rank && rank_col == ncols)
+            row[ncols] = "rank";
+        if (rec_write(w, ncols_out, row, err, sizeof err))
+            die(EXIT_BADINPUT, "header: %s", err);
+        for (long i = 0; i < n; i++) {
+            if (!keep[i])
+                continue;
+            for (int c = 0; c < ncols; c++)
+                row[c] = recs[i].f[c];
+            if (do_rank) {
+                snprintf(rb, sizeof rb, "%d", rank[i]);
+                row[rank_col] = rb;
+            }
+            if (rec_write(w, ncols_out, (const char *const *)row, err, sizeof err))
+                die_at(recs[i].file, recs[i].line, "%s", err);
+        }
+        free(row);
+        free(keep);
+        free(rank);
+    }
+    rec_writer_free(w);
+    out_flush();
+
+    for (long i = 0; i < n; i++) {
+        for (int c = 0; c < ncols; c++)
+            free(recs[i].f[c]);
+        free(recs[i].f);
+    }
+    for (int c = 0; c < ncols; c++)
+        free(hdr[c]);
+    free(hdr);
+    free(recs);
+    free(y);
+    free(files);
+    obj_free(&s);
+    return 0;
+}

@@ -1,0 +1,1320 @@
+/* bert.c -- see bert.h */
+#include "bert.h"
+
+#include <cblas.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hfconfig.h"
+#include "ops.h"
+
+/* ------------------------------------------------------------------ setup */
+
+void bert_opts_default(bert_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->peft = NULL;
+    o->task = BERT_TASK_CLS;
+    o->head = BERT_HEAD_AUTO;
+    o->max_batch = 8;
+    o->seed = 42;
+}
+
+enum { INIT_NORMAL, INIT_ZERO, INIT_ONE, INIT_UNIFORM };
+
+/* Registration record kept while building (slots into m->w / m->g). */
+typedef struct {
+    float **w, **g;
+    int init;
+    float a; /* std or bound */
+    int trainable;
+} treg;
+
+typedef struct {
+    bert_model *m;
+    treg *r;
+    int n, cap;
+} builder;
+
+static void reg(builder *b, const char *name, long long d0, long long d1, float **w, float **g,
+                bert_tensor_kind kind, int init, float a)
+{
+    bert_model *m = b->m;
+    if (b->n == b->cap) {
+        b->cap = b->cap ? 2 * b->cap : 64;
+        b->r = xrealloc(b->r, sizeof(treg) * b->cap);
+        m->tensors = xrealloc(m->tensors, sizeof(bert_tensor) * b->cap);
+    }
+    bert_tensor *t = &m->tensors[b->n];
+    memset(t, 0, sizeof *t);
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->ndim = d1 > 0 ? 2 : 1;
+    t->shape[0] = d0;
+    t->shape[1] = d1 > 0 ? d1 : 0;
+    t->n = (long)(d1 > 0 ? d0 * d1 : d0);
+    t->kind = kind;
+    size_t ln = strlen(name);
+    t->decay = !(ln >= 4 && strcmp(name + ln - 4, "bias") == 0) && !strstr(name, "LayerNorm");
+    int tr = 0;
+    switch (kind) {
+    case BERT_T_BASE: tr = m->peft.full; break;
+    case BERT_T_POOLER: tr = m->head == BERT_HEAD_HF && m->task != BERT_TASK_MLM; break;
+    case BERT_T_HEAD:
+    case BERT_T_PEFT: tr = 1; break;
+    }
+    b->r[b->n] = (treg){w, g, init, a, tr};
+    b->n++;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static void init_tensor(bert_tensor *t, int init, float a, uint64_t seed)
+{
+    rng_t r;
+    rng_seed(&r, seed * 0x9e3779b97f4a7c15ULL ^ fnv1a(t->name));
+    switch (init) {
+    case INIT_ZERO: memset(t->data, 0, sizeof(float) * t->n); break;
+    case INIT_ONE:
+        for (long i = 0; i < t->n; i++) t->data[i] = 1.0f;
+        break;
+    case INIT_NORMAL:
+        for (long i = 0; i < t->n; i++) t->data[i] = (float)(rng_normal(&r) * a);
+        break;
+    case INIT_UNIFORM:
+        for (long i = 0; i < t->n; i++) t->data[i] = (float)((2.0 * rng_uniform(&r) - 1.0) * a);
+        break;
+    }
+    if (strcmp(t->name, "embeddings.word_embeddings.weight") == 0) /* padding_idx 0 */
+        memset(t->data, 0, sizeof(float) * t->shape[1]);
+}
+
+/* Register every tensor of the model in a fixed order. */
+static void register_all(builder *b)
+{
+    bert_model *m = b->m;
+    const bert_config *c = &m->cfg;
+    const peft_config *p = &m->peft;
+    int H = c->hidden, Id = c->intermediate, C = m->C;
+    bert_weights *w = &m->w, *g = &m->g;
+    char nm[128];
+    const float sd = 0.02f;
+    reg(b, "embeddings.word_embeddings.weight", c->vocab_size, H, &w->wte, &g->wte, BERT_T_BASE, INIT_NORMAL, sd);
+    reg(b, "embeddings.position_embeddings.weight", c->max_position, H, &w->wpe, &g->wpe, BERT_T_BASE, INIT_NORMAL, sd);
+    reg(b, "embeddings.token_type_embeddings.weight", c->type_vocab, H, &w->wtt, &g->wtt, BERT_T_BASE, INIT_NORMAL, sd);
+    reg(b, "embeddings.LayerNorm.weight", H, 0, &w->eln_w, &g->eln_w, BERT_T_BASE, INIT_ONE, 0);
+    reg(b, "embeddings.LayerNorm.bias", H, 0, &w->eln_b, &g->eln_b, BERT_T_BASE, INIT_ZERO, 0);
+    for (int l = 0; l < c->layers; l++) {
+        bert_layer_w *lw = &w->layer[l], *lg = &g->layer[l];
+        /* q, k, v weights then biases: contiguous (3H,H) and (3H) blocks.
+         * The slot of k and v is a dummy (the views are lw->qkv_w + H*H...). */
+        static float *dummy_w[4], *dummy_g[4];
+        const char *qkv[3] = {"query", "key", "value"};
+        for (int j = 0; j < 3; j++) {
+            snprintf(nm, sizeof nm, "encoder.layer.%d.attention.self.%s.weight", l, qkv[j]);
+            reg(b, nm, H, H, j ? &dummy_w[j] : &lw->qkv_w, j ? &dummy_g[j] : &lg->qkv_w, BERT_T_BASE, INIT_NORMAL, sd);
+        }
+        for (int j = 0; j < 3; j++) {
+            snprintf(nm, sizeof nm, "encoder.layer.%d.attention.self.%s.bias", l, qkv[j]);
+            reg(b, nm, H, 0, j ? &dummy_w[j] : &lw->qkv_b, j ? &dummy_g[j] : &lg->qkv_b, BERT_T_BASE, INIT_ZERO, 0);
+        }
+#define REGL(suffix, d0, d1, field, kind, init, a)                                       \
+    do {                                                                                 \
+        snprintf(nm, sizeof nm, "encoder.layer.%d.%s", l, suffix);                       \
+        reg(b, nm, d0, d1, &lw->field, &lg->field, kind, init, a);                       \
+    } while (0)
+        REGL("attention.output.dense.weight", H, H, ao_w, BERT_T_BASE, INIT_NORMAL, sd);
+        REGL("attention.output.dense.bias", H, 0, ao_b, BERT_T_BASE, INIT_ZERO, 0);
+        REGL("attention.output.LayerNorm.weight", H, 0, ln1_w, BERT_T_BASE, INIT_ONE, 0);
+        REGL("attention.output.LayerNorm.bias", H, 0, ln1_b, BERT_T_BASE, INIT_ZERO, 0);
+        REGL("intermediate.dense.weight", Id, H, fc_w, BERT_T_BASE, INIT_NORMAL, sd);
+        REGL("intermediate.dense.bias", Id, 0, fc_b, BERT_T_BASE, INIT_ZERO, 0);
+        REGL("output.dense.weight", H, Id, fo_w, BERT_T_BASE, INIT_NORMAL, sd);
+        REGL("output.dense.bias", H, 0, fo_b, BERT_T_BASE, INIT_ZERO, 0);
+        REGL("output.LayerNorm.weight", H, 0, ln2_w, BERT_T_BASE, INIT_ONE, 0);
+        REGL("output.LayerNorm.bias", H, 0, ln2_b, BERT_T_BASE, INIT_ZERO, 0);
+    }
+    reg(b, "pooler.dense.weight", H, H, &w->pool_w, &g->pool_w, BERT_T_POOLER, INIT_NORMAL, sd);
+    reg(b, "pooler.dense.bias", H, 0, &w->pool_b, &g->pool_b, BERT_T_POOLER, INIT_ZERO, 0);
+    /* PEFT modules of active layers */
+    float ku = 1.0f / sqrtf((float)H); /* kaiming_uniform(a=sqrt 5) bound, fan_in = H */
+    for (int l = 0; l < c->layers; l++) {
+        if (!p->layer_on[l])
+            continue;
+        bert_layer_w *lw = &w->layer[l], *lg = &g->layer[l];
+        if (p->sa > 0) {
+            REGL("output.adapter.down.weight", p->sa, H, sa_dw, BERT_T_PEFT, INIT_NORMAL, sd);
+            REGL("output.adapter.down.bias", p->sa, 0, sa_db, BERT_T_PEFT, INIT_ZERO, 0);
+            REGL("output.adapter.up.weight", H, p->sa, sa_uw, BERT_T_PEFT, INIT_NORMAL, sd);
+            REGL("output.adapter.up.bias", H, 0, sa_ub, BERT_T_PEFT, INIT_ZERO, 0);
+        }
+        if (p->pa > 0) {
+            REGL("output.parallel.down.weight", p->pa, H, pa_dw, BERT_T_PEFT, INIT_UNIFORM, ku);
+            REGL("output.parallel.down.bias", p->pa, 0, pa_db, BERT_T_PEFT, INIT_ZERO, 0);
+            REGL("output.parallel.up.weight", H, p->pa, pa_uw, BERT_T_PEFT, INIT_ZERO, 0);
+            REGL("output.parallel.up.bias", H, 0, pa_ub, BERT_T_PEFT, INIT_ZERO, 0);
+        }
+        if (p->lora > 0) {
+            REGL("attention.self.query.lora_A", p->lora, H, lq_a, BERT_T_PEFT, INIT_UNIFORM, ku);
+            REGL("attention.self.query.lora_B", H, p->lora, lq_b, BERT_T_PEFT, INIT_ZERO, 0);
+            REGL("attention.self.value.lora_A", p->lora, H, lv_a, BERT_T_PEFT, INIT_UNIFORM, ku);
+            REGL("attention.self.value.lora_B", H, p->lora, lv_b, BERT_T_PEFT, INIT_ZERO, 0);
+        }
+    }
+#undef REGL
+    int La = peft_active_layers(p);
+    if (p->pt > 0 && La > 0) {
+        int mid = p->prefix_mid;
+        float km = 1.0f / sqrtf((float)mid);
+        reg(b, "prefix.embedding.weight", p->pt, H, &w->pre_emb, &g->pre_emb, BERT_T_PEFT, INIT_NORMAL, 1.0f);
+        reg(b, "prefix.mlp.0.weight", mid, H, &w->pre_w0, &g->pre_w0, BERT_T_PEFT, INIT_UNIFORM, ku);
+        reg(b, "prefix.mlp.0.bias", mid, 0, &w->pre_b0, &g->pre_b0, BERT_T_PEFT, INIT_UNIFORM, ku);
+        reg(b, "prefix.mlp.2.weight", 2LL * H * La, mid, &w->pre_w2, &g->pre_w2, BERT_T_PEFT, INIT_UNIFORM, km);
+        reg(b, "prefix.mlp.2.bias", 2LL * H * La, 0, &w->pre_b2, &g->pre_b2, BERT_T_PEFT, INIT_UNIFORM, km);
+    }
+    /* head */
+    if (m->task == BERT_TASK_MLM) {
+        reg(b, "cls.predictions.transform.dense.weight", H, H, &w->mt_w, &g->mt_w, BERT_T_HEAD, INIT_NORMAL, sd);
+        reg(b, "cls.predictions.transform.dense.bias", H, 0, &w->mt_b, &g->mt_b, BERT_T_HEAD, INIT_ZERO, 0);
+        reg(b, "cls.predictions.transform.LayerNorm.weight", H, 0, &w->mln_w, &g->mln_w, BERT_T_HEAD, INIT_ONE, 0);
+        reg(b, "cls.predictions.transform.LayerNorm.bias", H, 0, &w->mln_b, &g->mln_b, BERT_T_HEAD, INIT_ZERO, 0);
+        reg(b, "cls.predictions.bias", c->vocab_size, 0, &w->mbias, &g->mbias, BERT_T_HEAD, INIT_ZERO, 0);
+    } else if (m->head == BERT_HEAD_HF) {
+        reg(b, "classifier.weight", C, H, &w->cls_w, &g->cls_w, BERT_T_HEAD, INIT_NORMAL, sd);
+        reg(b, "classifier.bias", C, 0, &w->cls_b, &g->cls_b, BERT_T_HEAD, INIT_ZERO, 0);
+    } else {
+        reg(b, "head.dense.weight", H, H, &w->hd_w, &g->hd_w, BERT_T_HEAD, INIT_NORMAL, sd);
+        reg(b, "head.dense.bias", H, 0, &w->hd_b, &g->hd_b, BERT_T_HEAD, INIT_ZERO, 0);
+        reg(b, "head.out.weight", C, H, &w->ho_w, &g->ho_w, BERT_T_HEAD, INIT_NORMAL, sd);
+        reg(b, "head.out.bias", C, 0, &w->ho_b, &g->ho_b, BERT_T_HEAD, INIT_ZERO, 0);
+    }
+}
+
+/* Activation layout: with fb == NULL only counts. */
+typedef struct {
+    float *fb;
+    unsigned char *bb;
+    long fo, bo;
+} arena;
+
+static float *takef(arena *a, long n)
+{
+    float *p = a->fb ? a->fb + a->fo : NULL;
+    a->fo += n;
+    return p;
+}
+
+static unsigned char *takeb(arena *a, long n)
+{
+    unsigned char *p = a->bb ? a->bb + a->bo : NULL;
+    a->bo += n;
+    return p;
+}
+
+static void layout_layer(bert_model *m, arena *a, bert_layer_acts *la, int l)
+{
+    const bert_config *c = &m->cfg;
+    long B = m->max_batch, T = m->max_seq, BT = B * T, H = c->hidden, Id = c->intermediate;
+    const bert_layer_w *lw = &m->w.layer[l];
+    int on = m->peft.layer_on[l];
+    long pt = on && m->w.pre_emb ? m->peft.pt : 0, S = pt + T;
+    long r = lw->lq_a ? m->peft.lora : 0;
+    int drop = c->hidden_dropout > 0, adrop = c->attn_dropout > 0;
+    la->qkv = takef(a, BT * 3 * H);
+    la->lq = r ? takef(a, BT * r) : NULL;
+    la->lv = r ? takef(a, BT * r) : NULL;
+    la->att = takef(a, B * c->heads * T * S);
+    la->att_keep = adrop ? takeb(a, B * c->heads * T * S) : NULL;
+    la->ctx = takef(a, BT * H);
+    la->ao_keep = drop ? takeb(a, BT * H) : NULL;
+    la->res1 = takef(a, BT * H);
+    la->ln1 = takef(a, BT * H);
+    la->ln1_mean = takef(a, BT);
+    la->ln1_rstd = takef(a, BT);
+    la->fch = takef(a, BT * Id);
+    la->fcg = takef(a, BT * Id);
+    la->fo_keep = drop ? takeb(a, BT * H) : NULL;
+    la->h = takef(a, BT * H);
+    if (lw->sa_dw) {
+        la->u_in = takef(a, BT * H);
+        la->u = takef(a, BT * H);
+        la->u_mean = takef(a, BT);
+        la->u_rstd = takef(a, BT);
+        la->sa_a = takef(a, BT * m->peft.sa);
+    }
+    if (lw->pa_dw)
+        la->pa_a = takef(a, BT * m->peft.pa);
+    la->res2 = takef(a, BT * H);
+    la->ln2_mean = takef(a, BT);
+    la->ln2_rstd = takef(a, BT);
+}
+
+static void layout_acts(bert_model *m, arena *a)
+{
+    const bert_config *c = &m->cfg;
+    const peft_config *p = &m->peft;
+    long B = m->max_batch, T = m->max_seq, BT = B * T, H = c->hidden, Id = c->intermediate;
+    int drop = c->hidden_dropout > 0;
+    int La = peft_active_layers(p);
+    long pt = m->w.pre_emb ? p->pt : 0;
+    m->esum = takef(a, BT * H);
+    m->e_mean = takef(a, BT);
+    m->e_rstd = takef(a, BT);
+    m->eln = takef(a, BT * H);
+    m->x0 = takef(a, BT * H);
+    m->e_keep = drop ? takeb(a, BT * H) : NULL;
+    /* Layers below the backward stop share one set (only their output is
+     * consumed by the next layer). */
+    bert_layer_acts shared;
+    memset(&shared, 0, sizeof shared);
+    int shared_done = 0;
+    for (int l = 0; l < c->layers; l++) {
+        bert_layer_acts *la = &m->la[l];
+        if (l < m->bwd_stop) {
+            /* below the backward stop no layer holds a module (modules sit
+             * only in active layers, and the stop is the lowest of them) */
+            if (!shared_done) {
+                layout_layer(m, a, &shared, l);
+                shared_done = 1;
+            }
+            *la = shared;
+        } else {
+            layout_layer(m, a, la, l);
+        }
+        la->out = takef(a, BT * H);
+    }
+    if (m->task == BERT_TASK_MLM) {
+        m->mz = takef(a, BT * H);
+        m->mg = takef(a, BT * H);
+        m->mln = takef(a, BT * H);
+        m->mln_mean = takef(a, BT);
+        m->mln_rstd = takef(a, BT);
+        m->logits = takef(a, BT * c->vocab_size);
+        m->probs = takef(a, BT * c->vocab_size);
+    } else {
+        m->cls = takef(a, B * H);
+        m->cls_d = takef(a, B * H);
+        m->hz = takef(a, B * H);
+        m->ht = takef(a, B * H);
+        m->ht_d = takef(a, B * H);
+        m->keep0 = drop ? takeb(a, B * H) : NULL;
+        m->keep1 = drop ? takeb(a, B * H) : NULL;
+        m->logits = takef(a, B * m->C);
+        m->probs = takef(a, B * m->C);
+    }
+    if (pt > 0 && La > 0) {
+        m->p_t1 = takef(a, pt * p->prefix_mid);
+        m->p_kv = takef(a, pt * 2 * H * La);
+        m->dkv = takef(a, pt * 2 * H * La);
+        m->dt1 = takef(a, pt * p->prefix_mid);
+        m->dz1 = takef(a, pt * p->prefix_mid);
+    }
+    m->att_scratch = takef(a, 2 * T * (pt + T));
+    for (int i = 0; i < 12; i++)
+        m->d[i] = takef(a, BT * H);
+    m->dI[0] = takef(a, BT * Id);
+    m->dI[1] = takef(a, BT * Id);
+    m->dqkv = takef(a, BT * 3 * H);
+    long bot = p->sa > p->pa ? p->sa : p->pa;
+    if (p->lora > bot)
+        bot = p->lora;
+    m->dbot[0] = takef(a, BT * (bot > 0 ? bot : 1));
+    m->dbot[1] = takef(a, BT * (bot > 0 ? bot : 1));
+    for (int i = 0; i < 6; i++)
+        m->dh[i] = takef(a, B * H);
+}
+
+static int lowest_trainable_layer(const bert_model *m)
+{
+    if (m->peft.full)
+        return 0;
+    if (!peft_any_module(&m->peft))
+        return m->cfg.layers;
+    for (int l = 0; l < m->cfg.layers; l++)
+        if (m->peft.layer_on[l])
+            return l;
+    return m->cfg.layers;
+}
+
+static bert_model *build(const bert_config *c, const peft_config *p, bert_task task,
+                         bert_head_kind head, int C, int max_batch, int max_seq, char *err,
+                         size_t errlen)
+{
+    if (c->layers < 1 || c->layers > PEFT_MAX_LAYERS || c->hidden < 1 || c->heads < 1 ||
+        c->hidden % c->heads || c->vocab_size < 1 || c->max_position < 1 || c->type_vocab < 1 ||
+        c->intermediate < 1) {
+        errf(err, errlen, NULL, 0, "invalid model configuration");
+        return NULL;
+    }
+    if (p->n_layers != c->layers) {
+        errf(err, errlen, NULL, 0, "PEFT configuration is for %d layers, the model has %d",
+             p->n_layers, c->layers);
+        return NULL;
+    }
+    if (p->sa < 0 || p->pa < 0 || p->pt < 0 || p->lora < 0 ||
+        (p->pt > 0 && p->prefix_mid < 1) || (p->lora > 0 && !(p->lora_alpha > 0))) {
+        errf(err, errlen, NULL, 0, "invalid PEFT configuration");
+        return NULL;
+    }
+    if (max_batch < 1 || max_seq < 1 || max_seq > c->max_position) {
+        errf(err, errlen, NULL, 0, "invalid activation size: batch %d, sequence %d (max_position %d)",
+             max_batch, max_seq, c->max_position);
+        return NULL;
+    }
+    if (task != BERT_TASK_MLM && C < 1) {
+        errf(err, errlen, NULL, 0, "number of labels must be positive");
+        return NULL;
+    }
+    bert_model *m = xcalloc(1, sizeof *m);
+    m->cfg = *c;
+    m->peft = *p;
+    m->task = task;
+    m->head = task == BERT_TASK_MLM ? BERT_HEAD_AUTOPEFT : head;
+    m->C = task == BERT_TASK_MLM ? c->vocab_size : C;
+    if (task != BERT_TASK_MLM)
+        m->cfg.num_labels = C;
+    m->max_batch = max_batch;
+    m->max_seq = max_seq;
+    m->bwd_stop = lowest_trainable_layer(m);
+    m->full_bwd = p->full;
+
+    builder b = {m, NULL, 0, 0};
+    register_all(&b);
+    m->n_tensors = b.n;
+    long np = 0, ng = 0;
+    for (int i = 0; i < b.n; i++) {
+        np += m->tensors[i].n;
+        if (b.r[i].trainable)
+            ng += m->tensors[i].n;
+    }
+    m->params = xmalloc(sizeof(float) * np);
+    m->grads = xcalloc(ng ? ng : 1, sizeof(float));
+    m->n_params = np;
+    m->n_grads = ng;
+    m->opt = xcalloc(b.n, sizeof(opt_param));
+    long po = 0, go = 0;
+    for (int i = 0; i < b.n; i++) {
+        bert_tensor *t = &m->tensors[i];
+        t->data = m->params + po;
+        po += t->n;
+        *b.r[i].w = t->data;
+        if (b.r[i].trainable) {
+            t->grad = m->grads + go;
+            go += t->n;
+            *b.r[i].g = t->grad;
+            m->opt[m->n_opt++] = (opt_param){t->data, t->grad, t->n, t->decay};
+        } else {
+            *b.r[i].g = NULL;
+        }
+    }
+    free(b.r);
+
+    arena cnt = {NULL, NULL, 0, 0};
+    layout_acts(m, &cnt);
+    m->acts = xcalloc(cnt.fo ? cnt.fo : 1, sizeof(float));
+    m->keeps = xcalloc(cnt.bo ? cnt.bo : 1, 1);
+    arena real = {m->acts, m->keeps, 0, 0};
+    layout_acts(m, &real);
+    long BT = (long)max_batch * max_seq;
+    m->ids_copy = xcalloc(BT, sizeof(int));
+    m->tids_copy = xcalloc(BT, sizeof(int));
+    m->mask_copy = xcalloc(BT, sizeof(int));
+    m->labels_copy = xcalloc(BT, sizeof(int));
+    m->targets_copy = xcalloc(max_batch, sizeof(float));
+    rng_seed(&m->rng, 0);
+    return m;
+}
+
+/* Store the init recipe again (the builder records are freed): re-register
+ * into a throwaway builder to get init kinds by index. */
+static void init_all(bert_model *m, const unsigned char *present, uint64_t seed)
+{
+    bert_model tmp;
+    memcpy(&tmp, m, sizeof tmp);
+    tmp.tensors = NULL;
+    builder b = {&tmp, NULL, 0, 0};
+    register_all(&b);
+    for (int i = 0; i < m->n_tensors && i < b.n; i++)
+        if (!present || !present[i])
+            init_tensor(&m->tensors[i], b.r[i].init, b.r[i].a, seed);
+    free(b.r);
+    free(tmp.tensors);
+}
+
+void bert_free(bert_model *m)
+{
+    if (!m)
+        return;
+    free(m->tensors);
+    free(m->params);
+    free(m->grads);
+    free(m->opt);
+    free(m->acts);
+    free(m->keeps);
+    free(m->ids_copy);
+    free(m->tids_copy);
+    free(m->mask_copy);
+    free(m->labels_copy);
+    free(m->targets_copy);
+    free(m);
+}
+
+static int resolve_C(const bert_config *c, const bert_opts *o)
+{
+    if (o->task == BERT_TASK_REG)
+        return 1;
+    if (o->num_labels > 0)
+        return o->num_labels;
+    if (c->num_labels > 0)
+        return c->num_labels;
+    return 2;
+}
+
+bert_model *bert_new(const bert_config *c, const bert_opts *o, char *err, size_t errlen)
+{
+    peft_config none;
+    peft_default(&none, c->layers);
+    const peft_config *p = o->peft ? o->peft : &none;
+    int T = o->max_seq > 0 ? o->max_seq : (c->max_position < 128 ? c->max_position : 128);
+    bert_head_kind hk = o->head == BERT_HEAD_AUTO ? BERT_HEAD_AUTOPEFT : o->head;
+    bert_model *m = build(c, p, o->task, hk, resolve_C(c, o), o->max_batch, T, err, errlen);
+    if (m)
+        init_all(m, NULL, o->seed);
+    return m;
+}
+
+bert_tensor *bert_find(bert_model *m, const char *name)
+{
+    for (int i = 0; i < m->n_tensors; i++)
+        if (strcmp(m->tensors[i].name, name) == 0)
+            return &m->tensors[i];
+    return NULL;
+}
+
+long long bert_params_added(const bert_model *m)
+{
+    return peft_params_added(m->cfg.hidden, &m->peft);
+}
+
+long long bert_params_base(const bert_model *m)
+{
+    const bert_config *c = &m->cfg;
+    return bert_base_param_count(c->vocab_size, c->hidden, c->layers, c->intermediate,
+                                 c->max_position, c->type_vocab);
+}
+
+long long bert_params_trainable(const bert_model *m)
+{
+    long long H = m->cfg.hidden, V = m->cfg.vocab_size, C = m->C;
+    long long pooler = H * H + H;
+    long long n = peft_params_trainable((int)H, &m->peft);
+    if (m->task == BERT_TASK_MLM)
+        n += H * H + H + 2 * H + V;
+    else if (m->head == BERT_HEAD_HF)
+        n += C * H + C + pooler;
+    else
+        n += H * H + H + C * H + C;
+    if (m->peft.full)
+        n += bert_params_base(m) - pooler;
+    return n;
+}
+
+/* ------------------------------------------------------------------ forward */
+
+void bert_set_training(bert_model *m, int on) { m->training = on != 0; }
+
+void bert_set_dropout_seed(bert_model *m, uint64_t seed) { rng_seed(&m->rng, seed); }
+
+static void layer_forward(bert_model *m, int l, const float *x, int B, int T, float ph, float pa,
+                          rng_t *rng)
+{
+    const bert_config *c = &m->cfg;
+    const bert_layer_w *w = &m->w.layer[l];
+    bert_layer_acts *a = &m->la[l];
+    int H = c->hidden, Id = c->intermediate, NH = c->heads, hd = H / NH, BT = B * T;
+    float *tmp = m->d[0];
+    /* QKV in one GEMM, then LoRA: q += s (x A^T) B^T, v likewise */
+    linear_forward(a->qkv, x, w->qkv_w, w->qkv_b, BT, H, 3 * H);
+    if (w->lq_a) {
+        int r = m->peft.lora;
+        float s = m->peft.lora_alpha / (float)r;
+        linear_forward(a->lq, x, w->lq_a, NULL, BT, H, r);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, BT, H, r, s, a->lq, r, w->lq_b, r,
+                    1.0f, a->qkv, 3 * H);
+        linear_forward(a->lv, x, w->lv_a, NULL, BT, H, r);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, BT, H, r, s, a->lv, r, w->lv_b, r,
+                    1.0f, a->qkv + 2 * H, 3 * H);
+    }
+    int pt = 0, ldp = 0;
+    const float *pk = NULL, *pv = NULL;
+    if (m->p_kv && m->peft.layer_on[l]) {
+        int La = peft_active_layers(&m->peft), ai = 0;
+        for (int k = 0; k < l; k++)
+            ai += m->peft.layer_on[k] != 0;
+        pt = m->peft.pt;
+        ldp = 2 * H * La;
+        pk = m->p_kv + (long)ai * 2 * H;
+        pv = pk + H;
+    }
+    attention_forward(a->ctx, a->att, a->att_keep, m->att_scratch, a->qkv, pk, pv, ldp,
+                      m->mask_copy, pa, rng, B, T, NH, hd, pt);
+    linear_forward(tmp, a->ctx, w->ao_w, w->ao_b, BT, H, H);
+    dropout_forward(tmp, a->ao_keep, tmp, ph, rng, BT * H);
+    residual_forward(a->res1, tmp, x, BT * H);
+    layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, a->res1, w->ln1_w, w->ln1_b, c->ln_eps, BT, H);
+    linear_forward(a->fch, a->ln1, w->fc_w, w->fc_b, BT, H, Id);
+    gelu_forward(a->fcg, a->fch, BT * Id);
+    linear_forward(a->h, a->fcg, w->fo_w, w->fo_b, BT, Id, H);
+    dropout_forward(a->h, a->fo_keep, a->h, ph, rng, BT * H);
+    residual_forward(a->res2, a->h, a->ln1, BT * H);
+    if (w->sa_dw) {
+        int sa = m->peft.sa;
+        residual_forward(a->u_in, a->h, a->ln1, BT * H);
+        layernorm_forward(a->u, a->u_mean, a->u_rstd, a->u_in, w->ln2_w, w->ln2_b, c->ln_eps, BT, H);
+        linear_forward(a->sa_a, a->u, w->sa_dw, w->sa_db, BT, H, sa);
+        relu_forward(a->sa_a, a->sa_a, BT * sa);
+        linear_forward(tmp, a->sa_a, w->sa_uw, w->sa_ub, BT, sa, H);
+        for (long i = 0; i < (long)BT * H; i++)
+            a->res2[i] += tmp[i];
+    }
+    if (w->pa_dw) {
+        int pa_ = m->peft.pa;
+        linear_forward(a->pa_a, a->ln1, w->pa_dw, w->pa_db, BT, H, pa_);
+        relu_forward(a->pa_a, a->pa_a, BT * pa_);
+        linear_forward(tmp, a->pa_a, w->pa_uw, w->pa_ub, BT, pa_, H);
+        for (long i = 0; i < (long)BT * H; i++)
+            a->res2[i] += 4.0f * tmp[i];
+    }
+    layernorm_forward(a->out, a->ln2_mean, a->ln2_rstd, a->res2, w->ln2_w, w->ln2_b, c->ln_eps, BT, H);
+}
+
+static int check_batch(const bert_model *m, const bert_batch *b, char *err, size_t errlen)
+{
+    const bert_config *c = &m->cfg;
+    if (b->B < 1 || b->T < 1 || b->B > m->max_batch || b->T > m->max_seq) {
+        errf(err, errlen, NULL, 0, "batch %dx%d exceeds the model's buffers (%dx%d)", b->B, b->T,
+             m->max_batch, m->max_seq);
+        return -1;
+    }
+    long BT = (long)b->B * b->T;
+    for (long i = 0; i < BT; i++) {
+        if (b->input_ids[i] < 0 || b->input_ids[i] >= c->vocab_size) {
+            errf(err, errlen, NULL, 0, "token id %d out of range [0,%d)", b->input_ids[i], c->vocab_size);
+            return -1;
+        }
+        if (b->token_type_ids && (b->token_type_ids[i] < 0 || b->token_type_ids[i] >= c->type_vocab)) {
+            errf(err, errlen, NULL, 0, "token type id %d out of range [0,%d)", b->token_type_ids[i],
+                 c->type_vocab);
+            return -1;
+        }
+    }
+    if (m->task == BERT_TASK_CLS && b->labels)
+        for (int i = 0; i < b->B; i++)
+            if (b->labels[i] < 0 || b->labels[i] >= m->C) {
+                errf(err, errlen, NULL, 0, "label %d out of range [0,%d)", b->labels[i], m->C);
+                return -1;
+            }
+    if (m->task == BERT_TASK_MLM && b->labels)
+        for (long i = 0; i < BT; i++)
+            if (b->labels[i] != LABEL_IGNORE && (b->labels[i] < 0 || b->labels[i] >= c->vocab_size)) {
+                errf(err, errlen, NULL, 0, "MLM label %d out of range", b->labels[i]);
+                return -1;
+            }
+    if (m->task == BERT_TASK_REG && b->targets)
+        for (int i = 0; i < b->B; i++)
+            if (!isfinite(b->targets[i])) {
+                errf(err, errlen, NULL, 0, "regression target is not finite");
+                return -1;
+            }
+    return 0;
+}
+
+int bert_forward(bert_model *m, const bert_batch *b, float *loss, char *err, size_t errlen)
+{
+    if (check_batch(m, b, err, errlen))
+        return -1;
+    const bert_config *c = &m->cfg;
+    int B = b->B, T = b->T, H = c->hidden, BT = B * T;
+    float ph = m->training ? c->hidden_dropout : 0.0f;
+    float pa = m->training ? c->attn_dropout : 0.0f;
+    rng_t *rng = m->training ? &m->rng : NULL;
+    m->last_B = B, m->last_T = T, m->p_hid = ph, m->p_att = pa;
+    memcpy(m->ids_copy, b->input_ids, sizeof(int) * BT);
+    for (int i = 0; i < BT; i++) {
+        m->tids_copy[i] = b->token_type_ids ? b->token_type_ids[i] : 0;
+        m->mask_copy[i] = b->attention_mask ? b->attention_mask[i] != 0 : 1;
+    }
+    /* prefix MLP, once per forward */
+    if (m->p_kv) {
+        const peft_config *p = &m->peft;
+        int La = peft_active_layers(p);
+        linear_forward(m->p_t1, m->w.pre_emb, m->w.pre_w0, m->w.pre_b0, p->pt, H, p->prefix_mid);
+        tanh_forward(m->p_t1, m->p_t1, p->pt * p->prefix_mid);
+        linear_forward(m->p_kv, m->p_t1, m->w.pre_w2, m->w.pre_b2, p->pt, p->prefix_mid, 2 * H * La);
+    }
+    embed_forward(m->esum, m->ids_copy, m->tids_copy, m->w.wte, m->w.wpe, m->w.wtt, B, T, H);
+    layernorm_forward(m->eln, m->e_mean, m->e_rstd, m->esum, m->w.eln_w, m->w.eln_b, c->ln_eps, BT, H);
+    dropout_forward(m->x0, m->e_keep, m->eln, ph, rng, BT * H);
+    const float *x = m->x0;
+    for (int l = 0; l < c->layers; l++) {
+        layer_forward(m, l, x, B, T, ph, pa, rng);
+        x = m->la[l].out;
+    }
+    /* heads */
+    m->have_loss = 0;
+    float L = 0;
+    if (m->task == BERT_TASK_MLM) {
+        int V = c->vocab_size;
+        linear_forward(m->mz, x, m->w.mt_w, m->w.mt_b, BT, H, H);
+        gelu_forward(m->mg, m->mz, BT * H);
+        layernorm_forward(m->mln, m->mln_mean, m->mln_rstd, m->mg, m->w.mln_w, m->w.mln_b, c->ln_eps, BT, H);
+        linear_forward(m->logits, m->mln, m->w.wte, m->w.mbias, BT, H, V);
+        if (b->labels) {
+            memcpy(m->labels_copy, b->labels, sizeof(int) * BT);
+            L = crossentropy_forward(m->probs, m->logits, m->labels_copy, BT, V);
+            m->have_loss = 1;
+        }
+    } else {
+        int C = m->C, hf = m->head == BERT_HEAD_HF;
+        const float *dw = hf ? m->w.pool_w : m->w.hd_w, *db = hf ? m->w.pool_b : m->w.hd_b;
+        const float *ow = hf ? m->w.cls_w : m->w.ho_w, *ob = hf ? m->w.cls_b : m->w.ho_b;
+        for (int i = 0; i < B; i++)
+            memcpy(m->cls + (long)i * H, x + (long)i * T * H, sizeof(float) * H);
+        dropout_forward(m->cls_d, m->keep0, m->cls, hf ? 0.0f : ph, rng, B * H);
+        linear_forward(m->hz, m->cls_d, dw, db, B, H, H);
+        tanh_forward(m->ht, m->hz, B * H);
+        dropout_forward(m->ht_d, m->keep1, m->ht, ph, rng, B * H);
+        linear_forward(m->logits, m->ht_d, ow, ob, B, H, C);
+        if (m->task == BERT_TASK_REG && b->targets) {
+            memcpy(m->targets_copy, b->targets, sizeof(float) * B);
+            L = mse_forward(m->logits, m->targets_copy, B);
+            m->have_loss = 1;
+        } else if (m->task == BERT_TASK_CLS && b->labels) {
+            memcpy(m->labels_copy, b->labels, sizeof(int) * B);
+            L = crossentropy_forward(m->probs, m->logits, m->labels_copy, B, C);
+            m->have_loss = 1;
+        }
+    }
+    m->loss = L;
+    if (loss)
+        *loss = m->have_loss ? L : NAN;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ backward */
+
+void bert_zero_grad(bert_model *m) { memset(m->grads, 0, sizeof(float) * (m->n_grads ? m->n_grads : 1)); }
+
+static void zero(float *p, long n) { memset(p, 0, sizeof(float) * n); }
+
+/* dout: gradient wrt the layer output; dx: += gradient wrt the layer input (NULL: not needed). */
+static void layer_backward(bert_model *m, int l, const float *x, const float *dout, float *dx,
+                           int B, int T)
+{
+    const bert_config *c = &m->cfg;
+    const bert_layer_w *w = &m->w.layer[l];
+    const bert_layer_w *g = &m->g.layer[l];
+    bert_layer_acts *a = &m->la[l];
+    int H = c->hidden, Id = c->intermediate, NH = c->heads, hd = H / NH, BT = B * T;
+    long n = (long)BT * H;
+    float ph = m->p_hid;
+    float *dres2 = m->d[2], *dh = m->d[3], *dln1 = m->d[4], *tmp = m->d[5], *du = m->d[6];
+    float *du_in = m->d[7], *dfo = m->d[8], *dres1 = m->d[9], *dao = m->d[10], *dctx = m->d[11];
+
+    zero(dres2, n);
+    layernorm_backward(dres2, g->ln2_w, g->ln2_b, dout, a->res2, w->ln2_w, a->ln2_mean, a->ln2_rstd, BT, H);
+    memcpy(dh, dres2, sizeof(float) * n);
+    memcpy(dln1, dres2, sizeof(float) * n);
+    if (w->pa_dw) {
+        int pa = m->peft.pa;
+        for (long i = 0; i < n; i++)
+            tmp[i] = 4.0f * dres2[i];
+        float *da = m->dbot[0], *dz = m->dbot[1];
+        zero(da, (long)BT * pa);
+        linear_backward(da, g->pa_uw, g->pa_ub, tmp, a->pa_a, w->pa_uw, BT, pa, H);
+        zero(dz, (long)BT * pa);
+        relu_backward(dz, a->pa_a, da, BT * pa);
+        linear_backward(dln1, g->pa_dw, g->pa_db, dz, a->ln1, w->pa_dw, BT, H, pa);
+    }
+    if (w->sa_dw) {
+        int sa = m->peft.sa;
+        float *da = m->dbot[0], *dz = m->dbot[1];
+        zero(da, (long)BT * sa);
+        linear_backward(da, g->sa_uw, g->sa_ub, dres2, a->sa_a, w->sa_uw, BT, sa, H);
+        zero(dz, (long)BT * sa);
+        relu_backward(dz, a->sa_a, da, BT * sa);
+        zero(du, n);
+        linear_backward(du, g->sa_dw, g->sa_db, dz, a->u, w->sa_dw, BT, H, sa);
+        zero(du_in, n);
+        layernorm_backward(du_in, g->ln2_w, g->ln2_b, du, a->u_in, w->ln2_w, a->u_mean, a->u_rstd, BT, H);
+        residual_backward(dh, dln1, du_in, n);
+    }
+    zero(dfo, n);
+    dropout_backward(dfo, a->fo_keep, dh, ph, n);
+    float *dfcg = m->dI[0], *dfch = m->dI[1];
+    zero(dfcg, (long)BT * Id);
+    linear_backward(dfcg, g->fo_w, g->fo_b, dfo, a->fcg, w->fo_w, BT, Id, H);
+    zero(dfch, (long)BT * Id);
+    gelu_backward(dfch, a->fch, dfcg, BT * Id);
+    linear_backward(dln1, g->fc_w, g->fc_b, dfch, a->ln1, w->fc_w, BT, H, Id);
+    zero(dres1, n);
+    layernorm_backward(dres1, g->ln1_w, g->ln1_b, dln1, a->res1, w->ln1_w, a->ln1_mean, a->ln1_rstd, BT, H);
+    if (dx)
+        residual_backward(dx, NULL, dres1, n);
+    zero(dao, n);
+    dropout_backward(dao, a->ao_keep, dres1, ph, n);
+    zero(dctx, n);
+    linear_backward(dctx, g->ao_w, g->ao_b, dao, a->ctx, w->ao_w, BT, H, H);
+    int pt = 0, ldp = 0;
+    const float *pk = NULL, *pv = NULL;
+    float *dpk = NULL, *dpv = NULL;
+    if (m->p_kv && m->peft.layer_on[l]) {
+        int La = peft_active_layers(&m->peft), ai = 0;
+        for (int k = 0; k < l; k++)
+            ai += m->peft.layer_on[k] != 0;
+        pt = m->peft.pt;
+        ldp = 2 * H * La;
+        pk = m->p_kv + (long)ai * 2 * H;
+        pv = pk + H;
+        dpk = m->dkv + (long)ai * 2 * H;
+        dpv = dpk + H;
+    }
+    zero(m->dqkv, (long)BT * 3 * H);
+    attention_backward(m->dqkv, dpk, dpv, m->att_scratch, dctx, a->att, a->att_keep, a->qkv, pk, pv,
+                       ldp, m->p_att, B, T, NH, hd, pt);
+    if (w->lq_a) {
+        int r = m->peft.lora;
+        float s = m->peft.lora_alpha / (float)r;
+        for (int j = 0; j < 2; j++) {
+            const float *A = j ? w->lv_a : w->lq_a, *Bm = j ? w->lv_b : w->lq_b;
+            float *gA = j ? g->lv_a : g->lq_a, *gB = j ? g->lv_b : g->lq_b;
+            const float *xa = j ? a->lv : a->lq;
+            const float *dq = m->dqkv + (j ? 2 * H : 0);
+            float *dxa = m->dbot[0];
+            /* dxa (BT,r) = s dq B;  dB (H,r) += s dq^T xa;  dA (r,H) += dxa^T x;  dx += dxa A */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, BT, r, H, s, dq, 3 * H, Bm, r,
+                        0.0f, dxa, r);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, r, BT, s, dq, 3 * H, xa, r,
+                        1.0f, gB, r);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r, H, BT, 1.0f, dxa, r, x, H,
+                        1.0f, gA, H);
+            if (dx)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, BT, H, r, 1.0f, dxa, r, A,
+                            H, 1.0f, dx, H);
+        }
+    }
+    linear_backward(dx, g->qkv_w, g->qkv_b, m->dqkv, x, w->qkv_w, BT, H, 3 * H);
+}
+
+void bert_backward(bert_model *m)
+{
+    if (!m->have_loss)
+        return;
+    const bert_config *c = &m->cfg;
+    int B = m->last_B, T = m->last_T, H = c->hidden, BT = B * T, L = c->layers;
+    long n = (long)BT * H;
+    float ph = m->p_hid;
+    int need_enc = m->bwd_stop < L || m->full_bwd;
+    float *dtop = m->d[0];
+    /* head */
+    if (m->task == BERT_TASK_MLM) {
+        int V = c->vocab_size;
+        const float *x = m->la[L - 1].out;
+        crossentropy_backward(m->probs, m->probs, m->labels_copy, 1.0f, BT, V); /* probs -> dlogits */
+        float *dmln = m->d[1], *dmg = m->d[2], *dmz = m->d[3];
+        zero(dmln, n);
+        linear_backward(dmln, m->g.wte, m->g.mbias, m->probs, m->mln, m->w.wte, BT, H, V);
+        zero(dmg, n);
+        layernorm_backward(dmg, m->g.mln_w, m->g.mln_b, dmln, m->mg, m->w.mln_w, m->mln_mean, m->mln_rstd, BT, H);
+        zero(dmz, n);
+        gelu_backward(dmz, m->mz, dmg, BT * H);
+        zero(dtop, n);
+        linear_backward(need_enc ? dtop : NULL, m->g.mt_w, m->g.mt_b, dmz, x, m->w.mt_w, BT, H, H);
+    } else {
+        int C = m->C, hf = m->head == BERT_HEAD_HF;
+        const float *dw = hf ? m->w.pool_w : m->w.hd_w, *ow = hf ? m->w.cls_w : m->w.ho_w;
+        float *gdw = hf ? m->g.pool_w : m->g.hd_w, *gdb = hf ? m->g.pool_b : m->g.hd_b;
+        float *gow = hf ? m->g.cls_w : m->g.ho_w, *gob = hf ? m->g.cls_b : m->g.ho_b;
+        float *dlog = m->probs;
+        if (m->task == BERT_TASK_REG) {
+            zero(dlog, (long)B * C);
+            mse_backward(dlog, m->logits, m->targets_copy, 1.0f, B);
+        } else {
+            crossentropy_backward(dlog, m->probs, m->labels_copy, 1.0f, B, C);
+        }
+        float *dht_d = m->dh[0], *dht = m->dh[1], *dhz = m->dh[2], *dcls_d = m->dh[3], *dcls = m->dh[4];
+        zero(dht_d, (long)B * H);
+        linear_backward(dht_d, gow, gob, dlog, m->ht_d, ow, B, H, C);
+        zero(dht, (long)B * H);
+        dropout_backward(dht, m->keep1, dht_d, ph, B * H);
+        zero(dhz, (long)B * H);
+        tanh_backward(dhz, m->ht, dht, B * H);
+        zero(dcls_d, (long)B * H);
+        linear_backward(need_enc ? dcls_d : NULL, gdw, gdb, dhz, m->cls_d, dw, B, H, H);
+        if (need_enc) {
+            zero(dcls, (long)B * H);
+            dropout_backward(dcls, m->keep0, dcls_d, hf ? 0.0f : ph, B * H);
+            zero(dtop, n);
+            for (int i = 0; i < B; i++)
+                memcpy(dtop + (long)i * T * H, dcls + (long)i * H, sizeof(float) * H);
+        }
+    }
+    if (!need_enc)
+        return;
+    if (m->dkv)
+        zero(m->dkv, (long)m->peft.pt * 2 * H * peft_active_layers(&m->peft));
+    float *dcur = m->d[0], *dnext = m->d[1];
+    int stop = m->full_bwd ? 0 : m->bwd_stop;
+    for (int l = L - 1; l >= stop; l--) {
+        const float *x = l > 0 ? m->la[l - 1].out : m->x0;
+        int need_dx = l > stop || m->full_bwd;
+        if (need_dx)
+            zero(dnext, n);
+        layer_backward(m, l, x, dcur, need_dx ? dnext : NULL, B, T);
+        float *t = dcur;
+        dcur = dnext;
+        dnext = t;
+    }
+    if (m->full_bwd) {
+        float *deln = m->d[2], *desum = m->d[3];
+        zero(deln, n);
+        dropout_backward(deln, m->e_keep, dcur, ph, n);
+        zero(desum, n);
+        layernorm_backward(desum, m->g.eln_w, m->g.eln_b, deln, m->esum, m->w.eln_w, m->e_mean, m->e_rstd, BT, H);
+        embed_backward(m->g.wte, m->g.wpe, m->g.wtt, desum, m->ids_copy, m->tids_copy, B, T, H);
+    }
+    if (m->dkv) {
+        const peft_config *p = &m->peft;
+        int La = peft_active_layers(p), mid = p->prefix_mid;
+        zero(m->dt1, (long)p->pt * mid);
+        linear_backward(m->dt1, m->g.pre_w2, m->g.pre_b2, m->dkv, m->p_t1, m->w.pre_w2, p->pt, mid, 2 * H * La);
+        zero(m->dz1, (long)p->pt * mid);
+        tanh_backward(m->dz1, m->p_t1, m->dt1, p->pt * mid);
+        linear_backward(m->g.pre_emb, m->g.pre_w0, m->g.pre_b0, m->dz1, m->w.pre_emb, m->w.pre_w0, p->pt, H, mid);
+    }
+}
+
+int bert_train_step(bert_model *m, adamw *o, const bert_batch *b, float lr, float clip,
+                    float *loss, char *err, size_t errlen)
+{
+    float L;
+    if (bert_forward(m, b, &L, err, errlen))
+        return -1;
+    if (!m->have_loss) {
+        errf(err, errlen, NULL, 0, "training batch has no labels");
+        return -1;
+    }
+    bert_zero_grad(m);
+    bert_backward(m);
+    if (clip > 0)
+        clip_grad_norm(m->opt, m->n_opt, clip);
+    adamw_step(o, lr);
+    if (loss)
+        *loss = L;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ metadata */
+
+static int meta_int(const st_file *f, const char *k, long lo, long hi, int *out, char *err, size_t errlen)
+{
+    const char *v = st_meta(f, k);
+    long x;
+    if (!v)
+        return 0;
+    if (parse_long(v, &x) || x < lo || x > hi) {
+        errf(err, errlen, f->path, 0, "metadata '%s': bad value '%s'", k, v);
+        return -1;
+    }
+    *out = (int)x;
+    return 1;
+}
+
+int bert_meta_parse(const st_file *f, int n_layers, peft_config *p, bert_task *task,
+                    bert_head_kind *head, char *err, size_t errlen)
+{
+    if (!st_meta(f, "sa") && !st_meta(f, "task"))
+        return 0;
+    peft_config q;
+    peft_default(&q, n_layers);
+    int v;
+    if (meta_int(f, "sa", 0, 1 << 20, &q.sa, err, errlen) < 0 ||
+        meta_int(f, "pa", 0, 1 << 20, &q.pa, err, errlen) < 0 ||
+        meta_int(f, "pt", 0, 1 << 20, &q.pt, err, errlen) < 0 ||
+        meta_int(f, "lora", 0, 1 << 20, &q.lora, err, errlen) < 0 ||
+        meta_int(f, "prefix_mid", 1, 1 << 20, &q.prefix_mid, err, errlen) < 0)
+        return -1;
+    if ((v = meta_int(f, "full", 0, 1, &q.full, err, errlen)) < 0)
+        return -1;
+    const char *s = st_meta(f, "lora_alpha");
+    if (s) {
+        double d;
+        if (parse_double(s, &d) || !(d > 0)) {
+            errf(err, errlen, f->path, 0, "metadata 'lora_alpha': bad value '%s'", s);
+            return -1;
+        }
+        q.lora_alpha = (float)d;
+    }
+    s = st_meta(f, "layers");
+    if (s) {
+        int l = 0;
+        const char *c = s;
+        while (*c) {
+            if ((*c != '0' && *c != '1') || l >= PEFT_MAX_LAYERS) {
+                errf(err, errlen, f->path, 0, "metadata 'layers': bad value '%s'", s);
+                return -1;
+            }
+            q.layer_on[l++] = *c == '1';
+            c++;
+            if (*c == ',')
+                c++;
+        }
+        if (l != n_layers) {
+            errf(err, errlen, f->path, 0, "metadata 'layers': %d flags for a %d-layer model", l, n_layers);
+            return -1;
+        }
+    }
+    s = st_meta(f, "task");
+    bert_task tk = BERT_TASK_CLS;
+    bert_head_kind hk = BERT_HEAD_AUTO;
+    if (s) {
+        if (!strcmp(s, "cls")) tk = BERT_TASK_CLS;
+        else if (!strcmp(s, "reg")) tk = BERT_TASK_REG;
+        else if (!strcmp(s, "mlm")) tk = BERT_TASK_MLM;
+        else if (!strcmp(s, "hf_cls")) tk = BERT_TASK_CLS, hk = BERT_HEAD_HF;
+        else {
+            errf(err, errlen, f->path, 0, "metadata 'task': bad value '%s'", s);
+            return -1;
+        }
+    }
+    s = st_meta(f, "head");
+    if (s) {
+        if (!strcmp(s, "autopeft")) hk = BERT_HEAD_AUTOPEFT;
+        else if (!strcmp(s, "hf")) hk = BERT_HEAD_HF;
+        else {
+            errf(err, errlen, f->path, 0, "metadata 'head': bad value '%s'", s);
+            return -1;
+        }
+    }
+    if (p)
+        *p = q;
+    if (task)
+        *task = tk;
+    if (head)
+        *head = hk;
+    return 1;
+}
+
+/* ------------------------------------------------------------------ load */
+
+static char *path_join(const char *dir, const char *file)
+{
+    size_t n = strlen(dir) + strlen(file) + 2;
+    char *p = xmalloc(n);
+    snprintf(p, n, "%s/%s", dir, file);
+    return p;
+}
+
+static const st_tensor *lookup(const st_file *f, const char *name)
+{
+    char buf[160];
+    const st_tensor *t = st_get(f, name);
+    if (t)
+        return t;
+    snprintf(buf, sizeof buf, "bert.%s", name);
+    if ((t = st_get(f, buf)))
+        return t;
+    if (strstr(name, "LayerNorm.")) {
+        size_t n = strlen(name);
+        const char *alias = NULL;
+        if (n > 7 && !strcmp(name + n - 7, ".weight")) alias = ".gamma";
+        else if (n > 5 && !strcmp(name + n - 5, ".bias")) alias = ".beta";
+        if (alias) {
+            size_t stem = n - (alias[1] == 'g' ? 7 : 5);
+            snprintf(buf, sizeof buf, "%.*s%s", (int)stem, name, alias);
+            if ((t = st_get(f, buf)))
+                return t;
+            char buf2[200];
+            snprintf(buf2, sizeof buf2, "bert.%s", buf);
+            if ((t = st_get(f, buf2)))
+                return t;
+        }
+    }
+    return NULL;
+}
+
+static void fmt_shape(char *buf, size_t n, int nd, const long long *s)
+{
+    size_t k = 0;
+    k += snprintf(buf + k, n - k, "[");
+    for (int i = 0; i < nd && k < n; i++)
+        k += snprintf(buf + k, n - k, "%s%lld", i ? ", " : "", s[i]);
+    if (k < n)
+        snprintf(buf + k, n - k, "]");
+}
+
+bert_model *bert_load(const char *dir, const bert_opts *o, char *err, size_t errlen)
+{
+    char *cpath = path_join(dir, "config.json"), *wpath = path_join(dir, "model.safetensors");
+    bert_model *m = NULL;
+    st_file *f = NULL;
+    unsigned char *present = NULL;
+    bert_config c;
+    if (hfconfig_load(cpath, &c, err, errlen))
+        goto out;
+    f = st_open(wpath, err, errlen);
+    if (!f)
+        goto out;
+    peft_config p;
+    peft_default(&p, c.layers);
+    bert_task task = o->task;
+    bert_head_kind head = o->head;
+    if (o->peft) {
+        p = *o->peft;
+    } else {
+        bert_task mt;
+        bert_head_kind mh;
+        int r = bert_meta_parse(f, c.layers, &p, &mt, &mh, err, errlen);
+        if (r < 0)
+            goto out;
+    }
+    if (head == BERT_HEAD_AUTO)
+        head = (task != BERT_TASK_MLM && lookup(f, "classifier.weight")) ? BERT_HEAD_HF : BERT_HEAD_AUTOPEFT;
+    int T = o->max_seq > 0 ? o->max_seq : (c.max_position < 128 ? c.max_position : 128);
+    bert_opts oo = *o;
+    oo.task = task;
+    m = build(&c, &p, task, head, resolve_C(&c, &oo), o->max_batch, T, err, errlen);
+    if (!m) {
+        char tmp[512];
+        snprintf(tmp, sizeof tmp, "%s", err);
+        errf(err, errlen, cpath, 0, "%s", tmp);
+        goto out;
+    }
+    present = xcalloc(m->n_tensors, 1);
+    for (int i = 0; i < m->n_tensors; i++) {
+        bert_tensor *t = &m->tensors[i];
+        const st_tensor *s = lookup(f, t->name);
+        if (!s) {
+            if (t->kind == BERT_T_BASE) {
+                errf(err, errlen, wpath, 0, "missing tensor '%s'", t->name);
+                goto fail;
+            }
+            continue;
+        }
+        if (s->dtype != ST_F32 && s->dtype != ST_F16 && s->dtype != ST_BF16 && s->dtype != ST_F64) {
+            errf(err, errlen, wpath, 0, "tensor '%s': unsupported dtype %s (F32, F16, BF16 or F64 expected)",
+                 s->name, s->dtype_str);
+            goto fail;
+        }
+        int same = s->ndim == t->ndim;
+        for (int d = 0; same && d < t->ndim; d++)
+            same = s->shape[d] == t->shape[d];
+        if (!same) {
+            char a[96], b2[96];
+            fmt_shape(a, sizeof a, s->ndim, s->shape);
+            fmt_shape(b2, sizeof b2, t->ndim, t->shape);
+            errf(err, errlen, wpath, 0, "tensor '%s': shape %s disagrees with %s (expected %s)",
+                 s->name, a, cpath, b2);
+            goto fail;
+        }
+        if (st_to_f32(f, s, t->data, err, errlen))
+            goto fail;
+        present[i] = 1;
+    }
+    init_all(m, present, o->seed);
+    goto out;
+fail:
+    bert_free(m);
+    m = NULL;
+out:
+    free(present);
+    st_close(f);
+    free(cpath);
+    free(wpath);
+    return m;
+}
+
+/* ------------------------------------------------------------------ save */
+
+static uint16_t f32_to_f16(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    uint32_t sign = (u >> 16) & 0x8000;
+    int32_t exp = (int32_t)((u >> 23) & 0xff);
+    uint32_t man = u & 0x7fffff;
+    if (exp == 0xff) /* inf / nan */
+        return (uint16_t)(sign | 0x7c00 | (man ? 0x200 : 0));
+    int32_t e = exp - 127 + 15;
+    if (e >= 31)
+        return (uint16_t)(sign | 0x7c00);
+    if (e <= 0) { /* subnormal or zero */
+        if (e < -10)
+            return (uint16_t)sign;
+        man |= 0x800000;
+        int shift = 14 - e;
+        uint32_t h = man >> shift;
+        uint32_t rem = man & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (h & 1)))
+            h++;
+        return (uint16_t)(sign | h);
+    }
+    uint32_t h = ((uint32_t)e << 10) | (man >> 13);
+    uint32_t rem = man & 0x1fff;
+    if (rem > 0x1000 || (rem == 0x1000 && (h & 1)))
+        h++; /* may carry into the exponent: still correct (up to inf) */
+    return (uint16_t)(sign | h);
+}
+
+static uint16_t f32_to_bf16(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    if ((u & 0x7f800000) == 0x7f800000 && (u & 0x7fffff))
+        return (uint16_t)((u >> 16) | 0x40);
+    u += 0x7fff + ((u >> 16) & 1);
+    return (uint16_t)(u >> 16);
+}
+
+static int mkdir_p1(const char *dir, char *err, size_t errlen)
+{
+    if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
+        struct stat st;
+        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+            return 0;
+    }
+    errf(err, errlen, dir, 0, "cannot create directory: %s", strerror(errno));
+    return -1;
+}
+
+/* safetensors writer for 2-byte dtypes (st_write writes F32 only). */
+static int write_half(const char *path, const bert_model *m, st_dtype dt, unsigned kinds,
+                      const char *const *meta, char *err, size_t errlen)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *md = cJSON_AddObjectToObject(root, "__metadata__");
+    for (int i = 0; meta && meta[i]; i += 2)
+        cJSON_AddStringToObject(md, meta[i], meta[i + 1]);
+    long long off = 0;
+    for (int i = 0; i < m->n_tensors; i++) {
+        const bert_tensor *t = &m->tensors[i];
+        if (!(kinds & (1u << t->kind)))
+            continue;
+        cJSON *e = cJSON_AddObjectToObject(root, t->name);
+        cJSON_AddStringToObject(e, "dtype", dt == ST_F16 ? "F16" : "BF16");
+        cJSON *sh = cJSON_AddArrayToObject(e, "shape");
+        for (int d = 0; d < t->ndim; d++)
+            cJSON_AddItemToArray(sh, cJSON_CreateNumber((double)t->shape[d]));
+        cJSON *of = cJSON_AddArrayToObject(e, "data_offsets");
+        cJSON_AddItemToArray(of, cJSON_CreateNumber((double)off));
+        off += 2LL * t->n;
+        cJSON_AddItemToArray(of, cJSON_CreateNumber((double)off));
+    }
+    char *js = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    size_t hl = strlen(js), pad = (8 - hl % 8) % 8;
+    atomic_file af;
+    if (atomic_open(&af, path)) {
+        errf(err, errlen, path, 0, "cannot write: %s", strerror(errno));
+        free(js);
+        return -1;
+    }
+    unsigned char len8[8];
+    uint64_t L = hl + pad;
+    for (int i = 0; i < 8; i++)
+        len8[i] = (unsigned char)(L >> (8 * i));
+    fwrite(len8, 1, 8, af.f);
+    fwrite(js, 1, hl, af.f);
+    for (size_t i = 0; i < pad; i++)
+        fputc(' ', af.f);
+    free(js);
+    for (int i = 0; i < m->n_tensors; i++) {
+        const bert_tensor *t = &m->tensors[i];
+        if (!(kinds & (1u << t->kind)))
+            continue;
+        for (long k = 0; k < t->n; k++) {
+            uint16_t h = dt == ST_F16 ? f32_to_f16(t->data[k]) : f32_to_bf16(t->data[k]);
+            unsigned char b2[2] = {(unsigned char)(h & 0xff), (unsigned char)(h >> 8)};
+            fwrite(b2, 1, 2, af.f);
+        }
+    }
+    if (atomic_commit(&af)) {
+        errf(err, errlen, path, 0, "write failed: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int bert_save(const bert_model *m, const char *dir, st_dtype dtype, char *err, size_t errlen)
+{
+    return bert_save_kinds(m, dir, dtype, BERT_SAVE_ALL, err, errlen);
+}
+
+int bert_save_kinds(const bert_model *m, const char *dir, st_dtype dtype, unsigned kinds,
+                    char *err, size_t errlen)
+{
+    if (dtype != ST_F32 && dtype != ST_F16 && dtype != ST_BF16) {
+        errf(err, errlen, dir, 0, "unsupported output dtype");
+        return -1;
+    }
+    if (mkdir_p1(dir, err, errlen))
+        return -1;
+    char *cpath = path_join(dir, "config.json"), *wpath = path_join(dir, "model.safetensors");
+    int rc = -1;
+    char sa[24], pa[24], pt[24], lora[24], alpha[32], mid[24], full[8];
+    char layers[2 * PEFT_MAX_LAYERS + 1];
+    const peft_config *p = &m->peft;
+    snprintf(sa, sizeof sa, "%d", p->sa);
+    snprintf(pa, sizeof pa, "%d", p->pa);
+    snprintf(pt, sizeof pt, "%d", p->pt);
+    snprintf(lora, sizeof lora, "%d", p->lora);
+    snprintf(alpha, sizeof alpha, "%.9g", p->lora_alpha);
+    snprintf(mid, sizeof mid, "%d", p->prefix_mid);
+    snprintf(full, sizeof full, "%d", p->full ? 1 : 0);
+    size_t k = 0;
+    for (int l = 0; l < p->n_layers; l++)
+        k += snprintf(layers + k, sizeof layers - k, "%s%d", l ? "," : "", p->layer_on[l] ? 1 : 0);
+    const char *task = m->task == BERT_TASK_MLM ? "mlm" : m->task == BERT_TASK_REG ? "reg" : "cls";
+    const char *head = m->head == BERT_HEAD_HF ? "hf" : "autopeft";
+    const char *meta[] = {"format", "pt", "sa", sa, "pa", pa, "pt", pt, "lora", lora,
+                          "lora_alpha", alpha, "prefix_mid", mid, "layers", layers, "full", full,
+                          "task", task, "head", head, NULL};
+    /* a checkpoint without head and PEFT tensors carries no PEFT metadata */
+    const char *meta_base[] = {"format", "pt", NULL};
+    const char *const *mp = (kinds & ((1u << BERT_T_HEAD) | (1u << BERT_T_PEFT))) ? meta : meta_base;
+    if (hfconfig_save(cpath, &m->cfg, err, errlen))
+        goto out;
+    if (dtype == ST_F32) {
+        st_out *t = xcalloc(m->n_tensors, sizeof *t);
+        int n = 0;
+        for (int i = 0; i < m->n_tensors; i++) {
+            if (!(kinds & (1u << m->tensors[i].kind)))
+                continue;
+            t[n].name = m->tensors[i].name;
+            t[n].ndim = m->tensors[i].ndim;
+            t[n].shape[0] = m->tensors[i].shape[0];
+            t[n].shape[1] = m->tensors[i].shape[1];
+            t[n].data = m->tensors[i].data;
+            n++;
+        }
+        rc = st_write(wpath, t, n, mp, err, errlen);
+        free(t);
+    } else {
+        rc = write_half(wpath, m, dtype, kinds, mp, err, errlen);
+    }
+out:
+    free(cpath);
+    free(wpath);
+    return rc;
+}

@@ -1,0 +1,78 @@
+/* propose.h -- the proposal logic of propose(1): read an evaluation
+ * history, then pick a batch of new configurations of a space, by a
+ * space-filling initial design or by multi-objective Bayesian optimisation
+ * (GP surrogates, exact EHVI, kriging-believer batches, local search).
+ *
+ * History records: id, one column per space dim, the objective columns,
+ * optional status (rows whose status is not "ok" are never used for
+ * fitting but are never proposed again either). Unknown columns are
+ * ignored. A missing or empty history file is an empty history.
+ *
+ * Objectives (objectives.h, minimised internally): an objective column named
+ * "params" (or "params_pct") is computed exactly from the configuration
+ * when the space has params (space_has_params); every other objective gets
+ * a GP on its standardised values (mean 0, sd 1 over the ok records).
+ * At most 2 objectives. */
+#ifndef AUTOPEFT_PROPOSE_H
+#define AUTOPEFT_PROPOSE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "objectives.h"
+#include "space.h"
+
+typedef struct {
+    int n, d, nobj;
+    int *levels;        /* (n, d) level indices */
+    double *y;          /* (n, nobj) objectives, minimisation frame; NAN unless ok */
+    unsigned char *ok;  /* (n) 1 = status ok (used for fitting) */
+    long *line;         /* (n) line of each record */
+    int n_ok;
+} history;
+
+/* Read PATH (NULL: no history). A PATH that does not exist, an empty file
+ * and a header-only file give an empty history. Errors (-1, err =
+ * "FILE:LINE: message"): unreadable input, missing id / dim / objective
+ * columns, layer-flag columns the space does not have, values outside the
+ * space or violating its constraints, NaN/inf or non-numeric objectives in
+ * ok records, duplicate ids. force_csv: read CSV. obj is resolved against
+ * the file's header. */
+int history_read(const space *s, obj_spec *obj, const char *path, int force_csv, history *h,
+                 char *err, size_t errlen);
+void history_free(history *h);
+
+typedef struct {
+    int batch;           /* configurations to propose (default 4) */
+    int init;            /* initial design until this many ok records (default 10) */
+    uint64_t seed;       /* RNG seed (default 0) */
+    int have_ref;        /* 1: ref (minimisation frame) given */
+    double ref[OBJ_MAX];
+    int gp_restarts;     /* L-BFGS restarts per GP fit (default 3) */
+    int gp_iters;        /* L-BFGS iterations per restart (default 80) */
+    int ls_starts;       /* local-search starts per pick (default 12) */
+    int ls_evals;        /* candidate evaluations per pick (default 4000) */
+    int n_random;        /* random candidates per pick (default 512) */
+} propose_opts;
+
+void propose_defaults(propose_opts *o);
+
+typedef struct {
+    int n;          /* configurations proposed (< batch if the space ran out) */
+    int bo;         /* 1: Bayesian optimisation, 0: initial design */
+    int n_fit;      /* observations the GPs were fitted on */
+    double seconds; /* wall time of propose_run */
+} propose_info;
+
+/* Propose up to o->batch configurations into out (batch, d). explain: if
+ * non-NULL, human-readable detail (fitted lengthscales, per-pick EHVI and
+ * predictions) is written there. Returns 0, or -1 with err. */
+int propose_run(const space *s, const obj_spec *obj, const history *h, const propose_opts *o,
+                int *out, propose_info *info, FILE *explain, char *err, size_t errlen);
+
+/* 1 if objective k is computed exactly from the configuration. */
+int propose_exact_objective(const space *s, const obj_spec *obj, int k);
+/* The exact value of such an objective in the minimisation frame. */
+double propose_exact_value(const space *s, const obj_spec *obj, int k, const int *levels);
+
+#endif
