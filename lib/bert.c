@@ -602,6 +602,10 @@ static void layer_forward(bert_model *m, int l, const float *x, int B, int T, fl
 static int check_batch(const bert_model *m, const bert_batch *b, char *err, size_t errlen)
 {
     const bert_config *c = &m->cfg;
+    if (!b->input_ids) {
+        errf(err, errlen, NULL, 0, "batch has no input ids");
+        return -1;
+    }
     if (b->B < 1 || b->T < 1 || b->B > m->max_batch || b->T > m->max_seq) {
         errf(err, errlen, NULL, 0, "batch %dx%d exceeds the model's buffers (%dx%d)", b->B, b->T,
              m->max_batch, m->max_seq);
@@ -1124,8 +1128,12 @@ bert_model *bert_load(const char *dir, const bert_opts *o, char *err, size_t err
             char a[96], b2[96];
             fmt_shape(a, sizeof a, s->ndim, s->shape);
             fmt_shape(b2, sizeof b2, t->ndim, t->shape);
-            errf(err, errlen, wpath, 0, "tensor '%s': shape %s disagrees with %s (expected %s)",
-                 s->name, a, cpath, b2);
+            if (t->kind == BERT_T_HEAD && m->task != BERT_TASK_MLM)
+                errf(err, errlen, wpath, 0, "tensor '%s': shape %s disagrees with the model's %d outputs (expected %s)",
+                     s->name, a, m->C, b2);
+            else
+                errf(err, errlen, wpath, 0, "tensor '%s': shape %s disagrees with %s (expected %s)",
+                     s->name, a, cpath, b2);
             goto fail;
         }
         if (st_to_f32(f, s, t->data, err, errlen))

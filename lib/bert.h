@@ -83,6 +83,11 @@
  *  - backward stops at the lowest layer holding a trainable module (with
  *    full fine-tuning it reaches the embeddings); frozen layers below it
  *    keep no activations of their own (they share one scratch set).
+ *  - memory: activations are allocated once for (max_batch, max_seq):
+ *    per token and per layer at or above the backward stop about
+ *    10*H + 2*I + NH*(pt + max_seq) floats (+ masks when dropout is on),
+ *    e.g. ~2.9 GB for bert-base at 32 x 128 with every layer trainable.
+ *    A model is used by one thread at a time (OpenBLAS threads inside).
  *  - checkpoints: names are looked up as NAME, "bert."NAME, and for
  *    LayerNorm weight/bias also the old gamma/beta; F32/F16/BF16/F64 are
  *    converted to float; tensors the model does not use are ignored.

@@ -111,7 +111,7 @@ void pareto_rank(const double *y, int *rank, long n, int d)
             while (lo < hi) {
                 long mid = lo + (hi - lo) / 2;
                 if (pareto_dominates(y + last[mid] * 2, y + i * 2, 2))
-                    lo = mid + (mid > 0);
+                    lo = mid + 1;
                 else
                     hi = mid;
             }

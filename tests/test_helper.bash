@@ -1,4 +1,5 @@
 # tests/test_helper.bash -- loaded by every BATS file (bats-core tutorial layout).
+bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 

@@ -112,15 +112,14 @@ maxbudget() { tr , '\n' <<<"$BUDGETS" | sort -n | tail -1; }
 run_propose() { # hist
     local hist="$1" n=0 k m tmp
     tmp="$(mktemp -d)"
-    rm -f "$hist"
+    rm -f "$hist" "$hist.part" "$OUT/log/$P-$M-s$S.log"
     while [ "$n" -lt "$B_MAX" ]; do
         k=$((B_MAX - n < BATCH ? B_MAX - n : BATCH))
-        if [ "$n" -eq 0 ]; then
-            propose --space "$SPACE" --batch "$k" --init "$INIT" --seed "$S" \
-                --objectives "$OBJ" --ref "$REF" </dev/null >"$tmp/new.tsv"
-        else
-            propose --space "$SPACE" --history "$hist" --batch "$k" --init "$INIT" --seed "$S" \
-                --objectives "$OBJ" --ref "$REF" >"$tmp/new.tsv"
+        # the history file is missing before the first batch (= no history)
+        if ! propose --space "$SPACE" --history "$hist.part" --batch "$k" --init "$INIT" --seed "$S" \
+            --objectives "$OBJ" --ref "$REF" >"$tmp/new.tsv" 2>>"$OUT/log/$P-$M-s$S.log"; then
+            echo "run.sh: propose failed after $n evaluations ($P seed $S): $(tail -1 "$OUT/log/$P-$M-s$S.log")" >&2
+            break
         fi
         m=$(($(wc -l <"$tmp/new.tsv") - 1))
         if [ "$m" -le 0 ]; then
@@ -135,7 +134,7 @@ run_propose() { # hist
         fi
         n=$((n + m))
     done
-    mv "$hist.part" "$hist"
+    [ ! -f "$hist.part" ] || mv "$hist.part" "$hist"
     rm -rf "$tmp"
 }
 

@@ -174,6 +174,18 @@ static void run_case(const char *label, bert_config c, peft_config p, bert_task 
 {
     bert_model *m = mk(c, &p, task, head);
     if (!m) return;
+    /* backward stop: lowest active layer with modules, 0 with full FT, L
+     * with nothing trainable in the encoder; layers below it share one
+     * activation set (only their outputs are their own) */
+    int want = p.full ? 0 : c.layers;
+    if (!p.full && peft_any_module(&p))
+        for (int l = c.layers - 1; l >= 0; l--)
+            if (p.layer_on[l]) want = l;
+    CHECK_MSG(m->bwd_stop == want, "%s: bwd_stop %d, want %d", label, m->bwd_stop, want);
+    for (int l = 1; l < m->bwd_stop; l++)
+        CHECK(m->la[l].qkv == m->la[0].qkv && m->la[l].out != m->la[0].out);
+    if (m->bwd_stop < c.layers && m->bwd_stop > 0)
+        CHECK(m->la[m->bwd_stop].qkv != m->la[0].qkv);
     make_batch(task, c.vocab_size, m->C);
     perturb(m, 11);
     count_checks(m, label);

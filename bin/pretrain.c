@@ -1,0 +1,390 @@
+/* pretrain -- masked-language-model pretraining of a small BERT encoder on a
+ * text corpus (one text per line). See pretrain(1); the logic is in
+ * lib/pretrain.c. */
+#include "bert.h"
+#include "hfconfig.h"
+#include "pretrain.h"
+#include "record.h"
+#include "util.h"
+#include "wordpiece.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void openblas_set_num_threads(int n); /* OpenBLAS (cblas.h) */
+
+static const char usage_text[] =
+    "Usage: pretrain --corpus FILE --vocab FILE --out DIR [OPTION]...\n"
+    "Pretrain a BERT encoder with masked-language modelling on FILE (one text per\n"
+    "line, blank lines skipped; '-' reads standard input) and write the checkpoint\n"
+    "DIR/config.json, DIR/model.safetensors (encoder + MLM head) and DIR/vocab.txt.\n"
+    "A one-line TSV summary (steps, loss, masked_acc, seconds, params) goes to\n"
+    "standard output, progress to standard error.\n"
+    "\n"
+    "Data:\n"
+    "      --corpus FILE       training texts, one per line ('-': stdin) [required]\n"
+    "      --vocab FILE        WordPiece vocabulary (vocab.txt) with [MASK] [required]\n"
+    "      --cased             keep case and accents (default: lower-case)\n"
+    "      --max-len N         tokens per sequence incl. [CLS] and [SEP] [64]\n"
+    "      --max-lines N       read at most N non-blank lines [all]\n"
+    "Model (ignored with --init, which takes them from DIR/config.json):\n"
+    "      --init DIR          continue from the checkpoint in DIR\n"
+    "      --layers N          encoder layers [4]\n"
+    "      --hidden N          hidden size [128]\n"
+    "      --heads N           attention heads; must divide --hidden [4]\n"
+    "      --intermediate N    feed-forward size [4 x hidden]\n"
+    "      --max-position N    position embeddings [128]\n"
+    "      --dropout P         hidden and attention dropout [0.1, or DIR's]\n"
+    "Training:\n"
+    "      --out DIR           where the checkpoint goes (created) [required]\n"
+    "      --batch N           sequences per step [32]\n"
+    "      --steps N           optimiser steps\n"
+    "      --epochs E          passes over the corpus (default 1), instead of --steps\n"
+    "      --lr X              peak learning rate (AdamW) [5e-4]\n"
+    "      --warmup F          linear warm-up fraction of the steps, then linear\n"
+    "                          decay to 0 [0.06]\n"
+    "      --weight-decay X    AdamW weight decay [0.01]\n"
+    "      --clip X            gradient-norm clipping, 0 = none [1.0]\n"
+    "      --mask-prob P       fraction of tokens masked [0.15]\n"
+    "      --seed N            order, masks, dropout and initialisation [42]\n"
+    "      --threads N         OpenBLAS threads [OpenBLAS default]\n"
+    "      --save-every N      also write the checkpoint every N steps\n"
+    "      --log-every N       progress line every N steps [50]\n"
+    "  -q, --quiet             no progress lines\n"
+    "  -v, --verbose           also log the OpenBLAS kernel and corpus statistics\n"
+    "      --help              show this help and exit\n"
+    "      --version           show the version and exit\n"
+    "\n"
+    "Exit status: 0 ok, 1 bad input (corpus, vocabulary, checkpoint), 2 usage.\n";
+
+static const char *opt_value(const char *name, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    size_t k = strlen(name);
+    if (!strncmp(a, name, k) && a[k] == '=')
+        return a + k + 1;
+    if (!strcmp(a, name)) {
+        if (*i + 1 >= argc)
+            die_usage("option '%s' needs an argument", a);
+        return argv[++*i];
+    }
+    return NULL;
+}
+
+static long int_opt(const char *opt, const char *v, long lo, long hi)
+{
+    long x;
+    if (parse_long(v, &x) || x < lo || x > hi)
+        die_usage("%s: '%s' is not an integer in [%ld, %ld]", opt, v, lo, hi);
+    return x;
+}
+
+static double num_opt(const char *opt, const char *v, double lo, double hi, int open_lo)
+{
+    double x;
+    if (parse_double(v, &x) || x < lo || x > hi || (open_lo && x == lo))
+        die_usage("%s: '%s' is not a number in %c%g, %g]", opt, v, open_lo ? '(' : '[', lo, hi);
+    return x;
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = xmalloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* Copy the vocabulary file to DIR/vocab.txt atomically. */
+static void copy_vocab(const char *src, const char *dir)
+{
+    char *dst = path_join(dir, "vocab.txt");
+    FILE *in = fopen(src, "rb");
+    if (!in)
+        die_at(src, 0, "cannot open vocabulary: %s", strerror(errno));
+    atomic_file a;
+    if (atomic_open(&a, dst))
+        die_at(dst, 0, "cannot write: %s", strerror(errno));
+    char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, a.f) != n)
+            break;
+    int bad = ferror(in) || ferror(a.f);
+    fclose(in);
+    if (bad) {
+        atomic_abort(&a);
+        die_at(dst, 0, "cannot copy the vocabulary from %s", src);
+    }
+    if (atomic_commit(&a))
+        die_at(dst, 0, "cannot write: %s", strerror(errno));
+    free(dst);
+}
+
+/* The checkpoint is a pretrained encoder: its metadata says "no PEFT
+ * modules, not fine-tuned" (full = 0), so that a tool loading it without a
+ * PEFT configuration gets the plain defaults. */
+static void save_checkpoint(bert_model *m, const char *dir, const char *vocab, int *vocab_done)
+{
+    char err[1024];
+    int full = m->peft.full;
+    m->peft.full = 0;
+    int rc = bert_save(m, dir, ST_F32, err, sizeof err);
+    m->peft.full = full;
+    if (rc)
+        die(EXIT_BADINPUT, "%s", err);
+    if (!*vocab_done) {
+        copy_vocab(vocab, dir);
+        *vocab_done = 1;
+    }
+}
+
+static void fmt_dur(char *buf, size_t n, double s)
+{
+    if (!(s >= 0) || s > 1e7)
+        snprintf(buf, n, "?");
+    else if (s < 60)
+        snprintf(buf, n, "%.0fs", s);
+    else if (s < 3600)
+        snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+    else
+        snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+}
+
+int main(int argc, char **argv)
+{
+    cli_init(argv[0]);
+    bert_config c;
+    memset(&c, 0, sizeof c);
+    c.layers = 4, c.hidden = 128, c.heads = 4, c.intermediate = 0, c.max_position = 128;
+    c.type_vocab = 2, c.ln_eps = 1e-12f, c.hidden_dropout = 0.1f, c.attn_dropout = 0.1f;
+    snprintf(c.hidden_act, sizeof c.hidden_act, "gelu");
+    const char *corpus = NULL, *vocab = NULL, *out = NULL, *init = NULL, *arch_flag = NULL;
+    pretrain_opts po;
+    pretrain_opts_default(&po);
+    long steps = 0, threads = 0, max_lines = 0, save_every = 0, log_every = 50, seed = 42;
+    int max_len = 64, quiet = 0, verbose = 0, lower = 1;
+    double epochs = 0, mask_prob = 0.15, dropout = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (!strcmp(a, "--help")) {
+            fputs(usage_text, stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            cli_version();
+            return 0;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = 1;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            verbose = 1;
+        } else if (!strcmp(a, "--cased")) {
+            lower = 0;
+        } else if ((v = opt_value("--corpus", argc, argv, &i))) {
+            corpus = v;
+        } else if ((v = opt_value("--vocab", argc, argv, &i))) {
+            vocab = v;
+        } else if ((v = opt_value("--out", argc, argv, &i))) {
+            out = v;
+        } else if ((v = opt_value("--init", argc, argv, &i))) {
+            init = v;
+        } else if ((v = opt_value("--layers", argc, argv, &i))) {
+            c.layers = (int)int_opt(a, v, 1, PEFT_MAX_LAYERS), arch_flag = "--layers";
+        } else if ((v = opt_value("--hidden", argc, argv, &i))) {
+            c.hidden = (int)int_opt(a, v, 1, 1 << 16), arch_flag = "--hidden";
+        } else if ((v = opt_value("--heads", argc, argv, &i))) {
+            c.heads = (int)int_opt(a, v, 1, 1 << 12), arch_flag = "--heads";
+        } else if ((v = opt_value("--intermediate", argc, argv, &i))) {
+            c.intermediate = (int)int_opt(a, v, 1, 1 << 18), arch_flag = "--intermediate";
+        } else if ((v = opt_value("--max-position", argc, argv, &i))) {
+            c.max_position = (int)int_opt(a, v, 3, 1 << 16), arch_flag = "--max-position";
+        } else if ((v = opt_value("--dropout", argc, argv, &i))) {
+            dropout = num_opt(a, v, 0, 0.999999, 0);
+        } else if ((v = opt_value("--max-len", argc, argv, &i))) {
+            max_len = (int)int_opt(a, v, 3, 1 << 16);
+        } else if ((v = opt_value("--max-lines", argc, argv, &i))) {
+            max_lines = int_opt(a, v, 1, 1L << 40);
+        } else if ((v = opt_value("--batch", argc, argv, &i))) {
+            po.batch = (int)int_opt(a, v, 1, 1 << 16);
+        } else if ((v = opt_value("--steps", argc, argv, &i))) {
+            steps = int_opt(a, v, 1, 1L << 40);
+        } else if ((v = opt_value("--epochs", argc, argv, &i))) {
+            epochs = num_opt(a, v, 0, 1e6, 1);
+        } else if ((v = opt_value("--lr", argc, argv, &i))) {
+            po.lr = num_opt(a, v, 0, 10, 0);
+        } else if ((v = opt_value("--warmup", argc, argv, &i))) {
+            po.warmup = num_opt(a, v, 0, 1, 0);
+        } else if ((v = opt_value("--weight-decay", argc, argv, &i))) {
+            po.weight_decay = num_opt(a, v, 0, 10, 0);
+        } else if ((v = opt_value("--clip", argc, argv, &i))) {
+            po.clip = num_opt(a, v, 0, 1e9, 0);
+        } else if ((v = opt_value("--mask-prob", argc, argv, &i))) {
+            mask_prob = num_opt(a, v, 0, 1, 1);
+        } else if ((v = opt_value("--seed", argc, argv, &i))) {
+            if (parse_long(v, &seed))
+                die_usage("--seed: '%s' is not an integer", v);
+        } else if ((v = opt_value("--threads", argc, argv, &i))) {
+            threads = int_opt(a, v, 1, 1024);
+        } else if ((v = opt_value("--save-every", argc, argv, &i))) {
+            save_every = int_opt(a, v, 1, 1L << 40);
+        } else if ((v = opt_value("--log-every", argc, argv, &i))) {
+            log_every = int_opt(a, v, 1, 1L << 40);
+        } else if (a[0] == '-' && a[1]) {
+            die_usage("unknown option '%s'", a);
+        } else {
+            die_usage("unexpected argument '%s' (the corpus is given with --corpus)", a);
+        }
+    }
+    if (!corpus)
+        die_usage("missing --corpus FILE");
+    if (!vocab)
+        die_usage("missing --vocab FILE");
+    if (!out)
+        die_usage("missing --out DIR");
+    if (steps && epochs > 0)
+        die_usage("--steps and --epochs exclude each other");
+    if (init && arch_flag)
+        die_usage("%s cannot be combined with --init (the architecture comes from %s/config.json)",
+                  arch_flag, init);
+    if (!init) {
+        if (c.hidden % c.heads)
+            die_usage("--hidden %d is not divisible by --heads %d", c.hidden, c.heads);
+        if (max_len > c.max_position)
+            die_usage("--max-len %d exceeds --max-position %d", max_len, c.max_position);
+        if (!c.intermediate)
+            c.intermediate = 4 * c.hidden;
+    }
+    po.seed = (uint64_t)seed;
+    if (threads)
+        openblas_set_num_threads((int)threads);
+    if (verbose)
+        log_openblas(stderr);
+
+    char err[1024];
+    /* vocabulary and masking */
+    wp_vocab wv;
+    if (wp_vocab_load(&wv, vocab, err, sizeof err))
+        die(EXIT_BADINPUT, "%s", err);
+    mlm_masker mk;
+    if (mlm_masker_init(&mk, &wv, vocab, mask_prob, err, sizeof err))
+        die(EXIT_BADINPUT, "%s", err);
+
+    /* the model's configuration, checked before the (slow) corpus read */
+    if (init) {
+        char *cp = path_join(init, "config.json");
+        if (hfconfig_load(cp, &c, err, sizeof err))
+            die(EXIT_BADINPUT, "%s", err);
+        if (c.vocab_size != wv.n)
+            die_at(cp, 0, "vocab_size %d differs from the %d tokens of %s", c.vocab_size, wv.n, vocab);
+        if (max_len > c.max_position)
+            die_at(cp, 0, "--max-len %d exceeds max_position_embeddings %d", max_len, c.max_position);
+        free(cp);
+    }
+    c.vocab_size = wv.n;
+
+    /* corpus */
+    const char *cname = strcmp(corpus, "-") ? corpus : "-";
+    FILE *cf = strcmp(corpus, "-") ? fopen(corpus, "r") : stdin;
+    if (!cf)
+        die_at(corpus, 0, "cannot open corpus: %s", strerror(errno));
+    wp_tokenizer tok;
+    wp_init(&tok, &wv, lower);
+    mlm_corpus mc;
+    double t0 = now_seconds();
+    if (mlm_corpus_read(&mc, cf, cname, &tok, &mk, max_len, max_lines, err, sizeof err))
+        die(EXIT_BADINPUT, "%s", err);
+    if (cf != stdin)
+        fclose(cf);
+    wp_free(&tok);
+    if (verbose)
+        fprintf(stderr, "%s: corpus %s: %ld lines, %ld sequences, %ld tokens (mean %.1f), "
+                "%ld truncated to %d, %ld blank, %ld without a maskable token; %.1fs\n",
+                ap_progname, cname, mc.lines, mc.n, mc.n_ids, (double)mc.n_ids / (double)mc.n,
+                mc.truncated, max_len, mc.blank, mc.nothing, now_seconds() - t0);
+    po.steps = steps ? steps : (long)ceil((epochs > 0 ? epochs : 1.0) * (double)mc.n / po.batch);
+    if (po.steps < 1)
+        po.steps = 1;
+
+    /* model: full training, MLM head */
+    peft_config pc;
+    peft_default(&pc, c.layers);
+    pc.full = 1;
+    bert_opts bo;
+    bert_opts_default(&bo);
+    bo.peft = &pc, bo.task = BERT_TASK_MLM, bo.max_batch = po.batch, bo.max_seq = max_len;
+    bo.seed = (uint64_t)seed;
+    bert_model *m = init ? bert_load(init, &bo, err, sizeof err) : bert_new(&c, &bo, err, sizeof err);
+    if (!m)
+        die(EXIT_BADINPUT, "%s", err);
+    if (dropout >= 0)
+        m->cfg.hidden_dropout = m->cfg.attn_dropout = (float)dropout;
+    long long nbase = bert_params_base(m);
+    if (verbose)
+        fprintf(stderr, "%s: model L=%d H=%d heads=%d I=%d V=%d P=%d: %lld base parameters, "
+                "%lld trainable; %ld steps of %d (%.2f epochs)\n",
+                ap_progname, m->cfg.layers, m->cfg.hidden, m->cfg.heads, m->cfg.intermediate,
+                m->cfg.vocab_size, m->cfg.max_position, nbase, bert_params_trainable(m), po.steps,
+                po.batch, (double)po.steps * po.batch / (double)mc.n);
+
+    pretrainer p;
+    if (pretrainer_init(&p, m, &mc, &mk, &po, err, sizeof err))
+        die(EXIT_BADINPUT, "%s", err);
+
+    /* loop; loss/accuracy of the summary: the last 10% of the steps */
+    long window = po.steps / 10 > 0 ? po.steps / 10 : 1;
+    double w_loss = 0, l_loss = 0;
+    long w_masked = 0, w_ok = 0, w_n = 0, l_masked = 0, l_ok = 0, l_n = 0, l_tok = 0;
+    int vocab_done = 0;
+    double start = now_seconds(), last = start;
+    pretrain_stats st;
+    while (p.step < po.steps) {
+        if (pretrain_step(&p, &st, err, sizeof err))
+            die(EXIT_BADINPUT, "step %ld: %s", p.step + 1, err);
+        if (!isfinite(st.loss))
+            die(EXIT_BADINPUT, "step %ld: the loss is not finite (lower --lr?)", p.step);
+        if (p.step > po.steps - window) {
+            w_loss += st.loss, w_masked += st.masked, w_ok += st.correct, w_n++;
+        }
+        l_loss += st.loss, l_masked += st.masked, l_ok += st.correct, l_tok += st.tokens, l_n++;
+        if (!quiet && (p.step % log_every == 0 || p.step == po.steps || p.step == 1)) {
+            double now = now_seconds(), el = now - start;
+            char eta[32], ela[32];
+            fmt_dur(eta, sizeof eta, el / (double)p.step * (double)(po.steps - p.step));
+            fmt_dur(ela, sizeof ela, el);
+            fprintf(stderr, "%s: step %ld/%ld epoch %.2f loss %.4f acc %.4f lr %.2e tok/s %.0f "
+                    "elapsed %s eta %s\n",
+                    ap_progname, p.step, po.steps, (double)p.step * po.batch / (double)mc.n,
+                    l_loss / l_n, l_masked ? (double)l_ok / (double)l_masked : 0.0, st.lr,
+                    now > last ? (double)l_tok / (now - last) : 0.0, ela, eta);
+            last = now;
+            l_loss = 0, l_masked = l_ok = l_n = l_tok = 0;
+        }
+        if (save_every && p.step % save_every == 0 && p.step < po.steps)
+            save_checkpoint(m, out, vocab, &vocab_done);
+    }
+    double seconds = now_seconds() - start;
+    save_checkpoint(m, out, vocab, &vocab_done);
+
+    char f_steps[32], f_loss[32], f_acc[32], f_sec[32], f_par[32];
+    snprintf(f_steps, sizeof f_steps, "%ld", p.step);
+    snprintf(f_loss, sizeof f_loss, "%.6g", w_loss / (double)w_n);
+    snprintf(f_acc, sizeof f_acc, "%.6g", w_masked ? (double)w_ok / (double)w_masked : 0.0);
+    snprintf(f_sec, sizeof f_sec, "%.3f", seconds);
+    snprintf(f_par, sizeof f_par, "%lld", nbase);
+    const char *hdr[] = {"steps", "loss", "masked_acc", "seconds", "params"};
+    const char *row[] = {f_steps, f_loss, f_acc, f_sec, f_par};
+    rec_writer *w = rec_writer_new(stdout, REC_TSV);
+    if (rec_write(w, 5, hdr, err, sizeof err) || rec_write(w, 5, row, err, sizeof err))
+        die(EXIT_BADINPUT, "%s", err);
+    rec_writer_free(w);
+    out_flush();
+
+    pretrainer_free(&p);
+    bert_free(m);
+    mlm_corpus_free(&mc);
+    mlm_masker_free(&mk);
+    wp_vocab_free(&wv);
+    return 0;
+}

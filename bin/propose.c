@@ -1,0 +1,162 @@
+/* propose -- propose the next batch of configurations to evaluate, by
+ * multi-objective Bayesian optimisation over a search space. See propose(1). */
+#include "objectives.h"
+#include "propose.h"
+#include "record.h"
+#include "space.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "Usage: propose [OPTION]... [SPACE]\n"
+    "Propose the next configurations of SPACE to evaluate, given the history of\n"
+    "evaluated records: a space-filling (Sobol) design until the history holds\n"
+    "--init ok records, then multi-objective Bayesian optimisation (GP per\n"
+    "uncertain objective, exact expected hypervolume improvement, batches by\n"
+    "kriging believer, local search over one-dimension moves). Writes --batch\n"
+    "records (id, one column per dimension) to stdout; never proposes a\n"
+    "configuration that is already in the history.\n"
+    "\n"
+    "  -s, --space FILE       the search space (autopeft-space(5)); or SPACE\n"
+    "  -H, --history FILE     evaluated records: id, the dimension columns, the\n"
+    "                         objective columns, optional status (ok|error);\n"
+    "                         missing or empty = no history\n"
+    "  -o, --objectives SPEC  objective columns and directions\n"
+    "                         [" OBJ_DEFAULT_SPEC "]; a 'params' or 'params_pct'\n"
+    "                         objective is computed exactly from the space\n"
+    "  -n, --batch N          configurations to propose [4]\n"
+    "      --init N           initial design until N ok records [10]\n"
+    "      --ref A,B          hypervolume reference point in the objectives'\n"
+    "                         own units [worst value less 10% of the range]\n"
+    "      --seed S           random seed [0]; same inputs + seed = same output\n"
+    "      --explain          report fitted lengthscales and each pick's EHVI\n"
+    "                         and predictions on stderr\n"
+    "      --csv              read the history and write records as CSV\n"
+    "  -q, --quiet            no summary line on stderr\n"
+    "      --help             show this help and exit\n"
+    "      --version          show the version and exit\n"
+    "\n"
+    "Exit status: 0 ok, 1 bad input, 2 usage.\n";
+
+static const char *opt_value(const char *name, const char *shortname, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    size_t k = strlen(name);
+    if (!strncmp(a, name, k) && a[k] == '=') return a + k + 1;
+    if (!strcmp(a, name) || (shortname && !strcmp(a, shortname))) {
+        if (*i + 1 >= argc) die_usage("option '%s' needs an argument", a);
+        return argv[++*i];
+    }
+    return NULL;
+}
+
+static long parse_count(const char *opt, const char *v, long lo, long hi)
+{
+    long x;
+    if (parse_long(v, &x) || x < lo || x > hi)
+        die_usage("%s: expected an integer in %ld..%ld, got '%s'", opt, lo, hi, v);
+    return x;
+}
+
+int main(int argc, char **argv)
+{
+    cli_init(argv[0]);
+    const char *space_path = NULL, *hist = NULL, *spec = NULL, *refspec = NULL;
+    int explain = 0, quiet = 0, force_csv = 0, opts_done = 0;
+    propose_opts o;
+    propose_defaults(&o);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (opts_done || a[0] != '-' || !strcmp(a, "-")) {
+            if (space_path) die_usage("more than one space given ('%s' and '%s')", space_path, a);
+            space_path = a;
+        } else if (!strcmp(a, "--")) {
+            opts_done = 1;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage_text, stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            cli_version();
+            return 0;
+        } else if ((v = opt_value("--space", "-s", argc, argv, &i))) {
+            if (space_path) die_usage("more than one space given ('%s' and '%s')", space_path, v);
+            space_path = v;
+        } else if ((v = opt_value("--history", "-H", argc, argv, &i))) {
+            hist = v;
+        } else if ((v = opt_value("--objectives", "-o", argc, argv, &i))) {
+            spec = v;
+        } else if ((v = opt_value("--batch", "-n", argc, argv, &i))) {
+            o.batch = (int)parse_count("--batch", v, 1, 10000);
+        } else if ((v = opt_value("--init", NULL, argc, argv, &i))) {
+            o.init = (int)parse_count("--init", v, 0, 1000000);
+        } else if ((v = opt_value("--seed", NULL, argc, argv, &i))) {
+            o.seed = (uint64_t)parse_count("--seed", v, 0, 9223372036854775807L);
+        } else if ((v = opt_value("--ref", NULL, argc, argv, &i))) {
+            refspec = v;
+        } else if (!strcmp(a, "--explain")) {
+            explain = 1;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = 1;
+        } else if (!strcmp(a, "--csv")) {
+            force_csv = 1;
+        } else {
+            die_usage("unknown option '%s'", a);
+        }
+    }
+    if (!space_path) die_usage("no space given (--space FILE)");
+
+    char err[1024];
+    obj_spec obj;
+    if (obj_parse(&obj, spec, err, sizeof err)) die_usage("%s", err);
+    if (obj.n > 2) die_usage("--objectives: propose supports 1 or 2 objectives (got %d)", obj.n);
+    if (refspec) {
+        if (obj_parse_ref(&obj, refspec, o.ref, err, sizeof err)) die_usage("%s", err);
+        o.have_ref = 1;
+    }
+    if (hist && space_path && !strcmp(hist, "-") && !strcmp(space_path, "-"))
+        die_usage("the space and the history cannot both be stdin");
+    space *s = space_load(space_path, err, sizeof err);
+    if (!s) die(EXIT_BADINPUT, "%s", err);
+    history h;
+    if (history_read(s, &obj, hist, force_csv, &h, err, sizeof err)) die(EXIT_BADINPUT, "%s", err);
+
+    int d = space_ndims(s);
+    int *out = xmalloc(sizeof(int) * (size_t)o.batch * (size_t)(d > 0 ? d : 1));
+    propose_info info;
+    if (propose_run(s, &obj, &h, &o, out, &info, explain ? stderr : NULL, err, sizeof err))
+        die(EXIT_BADINPUT, "%s", err);
+
+    /* whole output built and validated per record by rec_write */
+    rec_writer *w = rec_writer_new(stdout, force_csv ? REC_CSV : REC_TSV);
+    const char **f = xmalloc(sizeof(char *) * (size_t)(d + 1));
+    f[0] = "id";
+    for (int i = 0; i < d; i++) f[1 + i] = space_dim_at(s, i)->name;
+    if (rec_write(w, d + 1, f, err, sizeof err)) die(EXIT_BADINPUT, "%s", err);
+    char id[32];
+    for (int b = 0; b < info.n; b++) {
+        const int *lv = out + (size_t)b * d;
+        space_id(s, lv, id, sizeof id);
+        f[0] = id;
+        for (int i = 0; i < d; i++) f[1 + i] = space_label(s, i, lv[i]);
+        if (rec_write(w, d + 1, f, err, sizeof err)) die(EXIT_BADINPUT, "%s", err);
+    }
+    out_flush();
+    if (!quiet) {
+        fprintf(stderr, "propose: %d configuration%s by %s (%d records, %d ok), %.2f s\n", info.n,
+                info.n == 1 ? "" : "s", info.bo ? "bayesian optimisation" : "initial design", h.n,
+                h.n_ok, info.seconds);
+        if (info.n < o.batch)
+            fprintf(stderr, "propose: only %d of %d: the space has no other untried configuration\n",
+                    info.n, o.batch);
+    }
+    rec_writer_free(w);
+    free(f);
+    free(out);
+    history_free(&h);
+    obj_free(&obj);
+    space_free(s);
+    return 0;
+}

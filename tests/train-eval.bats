@@ -1,0 +1,199 @@
+#!/usr/bin/env bats
+# train-eval: end to end on fixtures the tests make themselves (a tiny
+# random-weight checkpoint written by model-init, and small TSV tasks).
+load test_helper
+
+setup_file() {
+    export FIX="$BATS_FILE_TMPDIR/fix"
+    mkdir -p "$FIX"
+    cd "$FIX"
+    { printf '[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n'; for w in a b c d e f g h i j k l m n o p q r s t u v w x y z; do echo $w; done; } > vocab.txt
+    model-init --layers 2 --hidden 32 --heads 4 --vocab vocab.txt --max-position 32 --seed 1 model >/dev/null
+    cp vocab.txt model/
+    # Easy task: label 1 when at least two of the tokens are in {a, b, c}.
+    # Park-Miller generator so that any awk gives the same file.
+    awk 'BEGIN { x = 7; print "sentence\tlabel"
+        for (i = 0; i < 600; i++) {
+            x = (x * 16807) % 2147483647; n = 4 + x % 6; s = ""; c = 0
+            for (j = 0; j < n; j++) { x = (x * 16807) % 2147483647; k = x % 12; if (k < 3) c++
+                s = s (j ? " " : "") substr("abcdefghijkl", k + 1, 1) }
+            print s "\t" (c >= 2 ? 1 : 0) } }' > all.tsv
+    { head -n 1 all.tsv; sed -n '2,501p' all.tsv; } > train.tsv
+    { head -n 1 all.tsv; sed -n '502,601p' all.tsv; } > dev.tsv
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\nhead\t0\t0\t0\t0\t1\t1\nmods\t8\t0\t0\t4\t1\t1\n' > cfg.tsv
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\nall\t8\t8\t4\t4\t1\t0\n' > all4.tsv
+}
+
+te() { train-eval -q --model "$FIX/model" --task custom --text-a sentence --label label \
+       --train "$FIX/train.tsv" --dev "$FIX/dev.tsv" --batch 16 --lr 1e-2 "$@"; }
+
+col() { # col NAME: print column NAME of the TSV on stdin (header-aware)
+    awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { print $k }'
+}
+
+@test "an easy task is learned with modules, and head-only scores lower" {
+    run --separate-stderr te --epochs 10 "$FIX/cfg.tsv"
+    assert_success
+    [ "${#lines[@]}" -eq 3 ]
+    head=$(printf '%s\n' "$output" | col score | sed -n 1p)
+    mods=$(printf '%s\n' "$output" | col score | sed -n 2p)
+    echo "head-only $head, modules $mods"
+    awk -v h="$head" -v m="$mods" 'BEGIN { exit !(m >= 0.8 && m > h + 0.2) }'
+    printf '%s\n' "$output" | col status | grep -qvx ok && fail "a status is not ok"
+    true
+}
+
+@test "output has the input columns, then the documented ones" {
+    run --separate-stderr te --epochs 1 "$FIX/cfg.tsv"
+    assert_success
+    assert_line --index 0 "$(printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\ttask\tmetric\tscore\tscore_final\tloss\tparams\tparams_pct\ttrainable\tepochs\tseconds\tseed\tstatus\tmessage')"
+    run --separate-stderr te --epochs 1 "$FIX/all4.tsv"
+    assert_success
+    # params is exact: sa 8 + pa 8 + lora 4 + prefix 4 in one active layer, H = 32
+    p=$(printf '%s\n' "$output" | col params | sed -n 1p)
+    [ "$p" -eq $(( (2*32*8+8+32) * 2 + 4*32*4 + 2*32*4 )) ]
+}
+
+@test "same seed and threads give identical records but for seconds; another seed differs" {
+    a=$(te --epochs 3 --seed 5 --threads 1 "$FIX/cfg.tsv" | cut -f1-16,18-)
+    b=$(te --epochs 3 --seed 5 --threads 1 "$FIX/cfg.tsv" | cut -f1-16,18-)
+    c=$(te --epochs 3 --seed 6 --threads 1 "$FIX/cfg.tsv" | cut -f1-16,18-)
+    [ "$a" = "$b" ]
+    sa=$(printf '%s\n' "$a" | col loss | tr '\n' ' ')
+    sc=$(printf '%s\n' "$c" | col loss | tr '\n' ' ')
+    echo "training loss, seed 5: $sa seed 6: $sc"
+    [ "$sa" != "$sc" ]
+}
+
+@test "records stream: each one is written as soon as it is done" {
+    # The first record must come out before the input is closed.
+    run bash -c "set -o pipefail; cd '$FIX'; { sed -n '1,2p' cfg.tsv; sleep 3; sed -n 3p cfg.tsv; } |
+        train-eval -q --model model --task custom --text-a sentence --label label --train train.tsv \
+        --dev dev.tsv --epochs 1 --batch 16 | while IFS= read -r l; do echo \"\$(date +%s) \$l\"; done"
+    assert_success
+    t1=$(printf '%s\n' "${lines[1]}" | cut -d' ' -f1)
+    t2=$(printf '%s\n' "${lines[2]}" | cut -d' ' -f1)
+    [ $((t2 - t1)) -ge 2 ]
+}
+
+@test "--epochs 0 evaluates as loaded; --predictions writes one line per dev example" {
+    run te --epochs 0 --predictions "$BATS_TEST_TMPDIR/pred-{id}.tsv" "$FIX/cfg.tsv"
+    assert_success
+    [ -f "$BATS_TEST_TMPDIR/pred-head.tsv" ] && [ -f "$BATS_TEST_TMPDIR/pred-mods.tsv" ]
+    [ "$(wc -l < "$BATS_TEST_TMPDIR/pred-mods.tsv")" -eq 101 ]
+    assert_equal "$(head -n 1 "$BATS_TEST_TMPDIR/pred-mods.tsv")" "$(printf 'index\tprediction')"
+}
+
+@test "--dev-from-train keeps the real dev set out" {
+    run --separate-stderr train-eval --model "$FIX/model" --task custom --text-a sentence --label label \
+        --train "$FIX/train.tsv" --epochs 1 --dev-from-train 0.2 -v "$FIX/cfg.tsv"
+    assert_success
+    [[ "$stderr" == *"400 train examples"*"100 dev examples"* ]] || fail "$stderr"
+}
+
+@test "--full trains every weight" {
+    run te --epochs 1 --full "$FIX/cfg.tsv"
+    assert_success
+    t=$(printf '%s\n' "$output" | col trainable | sed -n 1p)
+    [ "$t" -gt 30000 ]
+}
+
+@test "a configuration that fails gets status=error and the next one continues" {
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\nbig\t0\t0\t40\t0\t1\t1\nok\t4\t0\t0\t0\t1\t1\n' > "$BATS_TEST_TMPDIR/c.tsv"
+    # a learning rate that blows the first configuration up
+    run --separate-stderr te --epochs 1 --lr 1e5 --clip 0 "$BATS_TEST_TMPDIR/c.tsv"
+    assert_success
+    printf '%s\n' "$output" | col status | sed -n 1p | grep -qx error
+    printf '%s\n' "$output" | col message | sed -n 1p | grep -q 'not finite'
+}
+
+# ---- bad input: message with FILE:LINE, exit 1, nothing partial on stdout ----
+
+bad() { # bad EXPECTED-MESSAGE-PART CMD...: exit 1, message on stderr, no record
+    local want=$1; shift
+    run --separate-stderr "$@"
+    [ "$status" -eq 1 ] || fail "status $status (want 1); stderr: $stderr"
+    [[ "$stderr" == *"$want"* ]] || fail "stderr '$stderr' lacks '$want'"
+    [[ "$stderr" == train-eval:* ]] || fail "no 'train-eval:' prefix: $stderr"
+    [ -z "$output" ] || fail "stdout not empty: $output"
+}
+
+@test "bad input: missing column in the task file" {
+    printf 'text\tlabel\nab\t1\n' > "$BATS_TEST_TMPDIR/t.tsv"
+    bad "missing column 'sentence'" train-eval --model "$FIX/model" --task custom --text-a sentence \
+        --label label --train "$BATS_TEST_TMPDIR/t.tsv" --dev "$FIX/dev.tsv" "$FIX/cfg.tsv"
+}
+
+@test "bad input: missing column in the config records" {
+    printf 'id\tsa\tl0\nx\t1\t1\n' > "$BATS_TEST_TMPDIR/c.tsv"
+    bad "c.tsv:1: missing column 'l1'" te "$BATS_TEST_TMPDIR/c.tsv"
+}
+
+@test "bad input: unknown task (usage error)" {
+    run --separate-stderr train-eval --model "$FIX/model" --task nosuch --train "$FIX/train.tsv" --dev "$FIX/dev.tsv"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"unknown task 'nosuch'"* ]]
+}
+
+@test "bad input: empty task file" {
+    : > "$BATS_TEST_TMPDIR/empty.tsv"
+    bad "empty.tsv" te --train "$BATS_TEST_TMPDIR/empty.tsv" "$FIX/cfg.tsv"
+}
+
+@test "bad input: empty config input gives no records and says so" {
+    : > "$BATS_TEST_TMPDIR/none.tsv"
+    bad "none.tsv:1: empty input" te "$BATS_TEST_TMPDIR/none.tsv"
+}
+
+@test "bad input: label outside the label set" {
+    { cat "$FIX/dev.tsv"; printf 'a b\t7\n'; } > "$BATS_TEST_TMPDIR/d.tsv"
+    bad "d.tsv:102:" train-eval --model "$FIX/model" --task custom --text-a sentence --label label \
+        --labels 0,1 --train "$FIX/train.tsv" --dev "$BATS_TEST_TMPDIR/d.tsv" "$FIX/cfg.tsv"
+}
+
+@test "bad input: NaN in a numeric column (regression label, config size)" {
+    printf 'sentence\tlabel\na b\t0.5\nc d\tnan\n' > "$BATS_TEST_TMPDIR/r.tsv"
+    bad "r.tsv:3:" train-eval --model "$FIX/model" --task custom --text-a sentence --label label \
+        --regression --train "$BATS_TEST_TMPDIR/r.tsv" --dev "$BATS_TEST_TMPDIR/r.tsv" "$FIX/cfg.tsv"
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\nx\tnan\t0\t0\t0\t1\t1\n' > "$BATS_TEST_TMPDIR/c.tsv"
+    bad "c.tsv:2: column 'sa'" te "$BATS_TEST_TMPDIR/c.tsv"
+}
+
+@test "bad input: invalid UTF-8" {
+    { head -n 3 "$FIX/train.tsv"; printf 'a \377 b\t1\n'; } > "$BATS_TEST_TMPDIR/u.tsv"
+    bad "u.tsv:4:" te --train "$BATS_TEST_TMPDIR/u.tsv" "$FIX/cfg.tsv"
+}
+
+@test "bad input: layer flags that do not match the model's depth" {
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\tl2\nx\t1\t0\t0\t0\t1\t1\t1\n' > "$BATS_TEST_TMPDIR/c.tsv"
+    bad "model has 2 layers" te "$BATS_TEST_TMPDIR/c.tsv"
+}
+
+@test "bad input: negative sizes" {
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\nx\t-4\t0\t0\t0\t1\t1\n' > "$BATS_TEST_TMPDIR/c.tsv"
+    bad "c.tsv:2: column 'sa': size -4 is negative" te "$BATS_TEST_TMPDIR/c.tsv"
+}
+
+@test "bad input: a layer flag that is not 0 or 1" {
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\nx\t4\t0\t0\t0\t1\t2\n' > "$BATS_TEST_TMPDIR/c.tsv"
+    bad "c.tsv:2: column 'l1'" te "$BATS_TEST_TMPDIR/c.tsv"
+}
+
+@test "bad input: a checkpoint directory without config.json" {
+    mkdir -p "$BATS_TEST_TMPDIR/nomodel"
+    bad "config.json" train-eval --model "$BATS_TEST_TMPDIR/nomodel" --task custom --text-a sentence \
+        --label label --train "$FIX/train.tsv" --dev "$FIX/dev.tsv" "$FIX/cfg.tsv"
+}
+
+@test "real GLUE RTE (HF export) evaluates as loaded on a random model" {
+    require_shared data/glue/RTE/validation.tsv
+    require_shared models/bert-base-uncased/vocab.txt
+    model-init --layers 1 --hidden 16 --heads 2 --vocab "$SHARED/models/bert-base-uncased/vocab.txt" \
+        --max-position 64 "$BATS_TEST_TMPDIR/m" >/dev/null
+    printf 'id\tsa\tpa\tpt\tlora\tl0\nx\t0\t0\t0\t0\t1\n' > "$BATS_TEST_TMPDIR/c.tsv"
+    run --separate-stderr train-eval --model "$BATS_TEST_TMPDIR/m" --vocab "$SHARED/models/bert-base-uncased/vocab.txt" \
+        --task rte --dev "$SHARED/data/glue/RTE/validation.tsv" --epochs 0 --max-len 64 -v "$BATS_TEST_TMPDIR/c.tsv"
+    assert_success
+    [[ "$stderr" == *"277 dev examples"* ]] || fail "$stderr"
+    printf '%s\n' "$output" | col status | grep -qx ok
+}
