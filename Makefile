@@ -59,8 +59,8 @@ $(B)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) $(B)/.flags
 # C unit tests, then every BATS file. tests/run-unit prints per-test lines and
 # a final "N passed, N failed" summary.
 check: all
-	@sh tests/run-unit $(TESTS)
-	bats --print-output-on-failure tests/
+	@ASAN_OPTIONS=allocator_may_return_null=1 sh tests/run-unit $(TESTS)
+	AUTOPEFT_SANITIZE=$(SANITIZE) ASAN_OPTIONS=allocator_may_return_null=1 bats --print-output-on-failure tests/
 
 bench: all
 	$(MAKE) -C bench

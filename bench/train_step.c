@@ -117,19 +117,16 @@ void __wrap_cblas_sgemm(enum CBLAS_ORDER o, enum CBLAS_TRANSPOSE ta, enum CBLAS_
 static void gemm_report(void)
 {
     double tf = 0, ts = 0;
-    fprintf(stderr, "gemm	ta	tb	m	n	k	calls	gflop	seconds	gflops
-");
+    fprintf(stderr, "gemm	ta	tb	m	n	k	calls	gflop	seconds	gflops\n");
     for (int i = 0; i < n_gstat; i++) {
         gemm_stat *g = &gstat[i];
         double f = 2.0 * g->m * g->n * g->k * g->calls;
         tf += f, ts += g->sec;
-        fprintf(stderr, "gemm	%c	%c	%d	%d	%d	%ld	%.3f	%.3f	%.1f
-",
+        fprintf(stderr, "gemm	%c	%c	%d	%d	%d	%ld	%.3f	%.3f	%.1f\n",
                 g->ta == CblasTrans ? 'T' : 'N', g->tb == CblasTrans ? 'T' : 'N', g->m, g->n,
                 g->k, g->calls, f * 1e-9, g->sec, f * 1e-9 / g->sec);
     }
-    fprintf(stderr, "gemm	total						%.3f	%.3f	%.1f
-", tf * 1e-9, ts, tf * 1e-9 / ts);
+    fprintf(stderr, "gemm	total						%.3f	%.3f	%.1f\n", tf * 1e-9, ts, tf * 1e-9 / ts);
 }
 #endif
 

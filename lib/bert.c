@@ -398,8 +398,16 @@ static bert_model *build(const bert_config *c, const peft_config *p, bert_task t
         if (b.r[i].trainable)
             ng += m->tensors[i].n;
     }
-    m->params = xmalloc(sizeof(float) * np);
-    m->grads = xcalloc(ng ? ng : 1, sizeof(float));
+    /* The big buffers may not fit (an impossible size): report, don't die. */
+    m->params = malloc(sizeof(float) * (size_t)(np ? np : 1));
+    m->grads = calloc((size_t)(ng ? ng : 1), sizeof(float));
+    if (!m->params || !m->grads) {
+        errf(err, errlen, NULL, 0, "cannot allocate %.1f MB for %ld parameters and %ld gradients",
+             4.0 * (double)(np + ng) / 1e6, np, ng);
+        free(b.r);
+        bert_free(m);
+        return NULL;
+    }
     m->n_params = np;
     m->n_grads = ng;
     m->opt = xcalloc(b.n, sizeof(opt_param));
@@ -422,8 +430,14 @@ static bert_model *build(const bert_config *c, const peft_config *p, bert_task t
 
     arena cnt = {NULL, NULL, 0, 0};
     layout_acts(m, &cnt);
-    m->acts = xcalloc(cnt.fo ? cnt.fo : 1, sizeof(float));
-    m->keeps = xcalloc(cnt.bo ? cnt.bo : 1, 1);
+    m->acts = calloc((size_t)(cnt.fo ? cnt.fo : 1), sizeof(float));
+    m->keeps = calloc((size_t)(cnt.bo ? cnt.bo : 1), 1);
+    if (!m->acts || !m->keeps) {
+        errf(err, errlen, NULL, 0, "cannot allocate %.1f MB of activations for batch %d x %d",
+             (4.0 * (double)cnt.fo + (double)cnt.bo) / 1e6, max_batch, max_seq);
+        bert_free(m);
+        return NULL;
+    }
     arena real = {m->acts, m->keeps, 0, 0};
     layout_acts(m, &real);
     long BT = (long)max_batch * max_seq;

@@ -7,7 +7,7 @@
 
 #include "util.h"
 
-void adamw_init(adamw *o, const opt_param *ps, int n, const adamw_hparams *h)
+int adamw_init_try(adamw *o, const opt_param *ps, int n, const adamw_hparams *h)
 {
     memset(o, 0, sizeof *o);
     o->h = *h;
@@ -15,8 +15,19 @@ void adamw_init(adamw *o, const opt_param *ps, int n, const adamw_hparams *h)
     o->n = n;
     for (int i = 0; i < n; i++)
         o->total += ps[i].n;
-    o->m = xcalloc(o->total, sizeof(float));
-    o->v = xcalloc(o->total, sizeof(float));
+    o->m = calloc((size_t)(o->total ? o->total : 1), sizeof(float));
+    o->v = calloc((size_t)(o->total ? o->total : 1), sizeof(float));
+    if (!o->m || !o->v) {
+        adamw_free(o);
+        return -1;
+    }
+    return 0;
+}
+
+void adamw_init(adamw *o, const opt_param *ps, int n, const adamw_hparams *h)
+{
+    if (adamw_init_try(o, ps, n, h) < 0)
+        die(1, "out of memory for the optimiser state (%ld parameters)", o->total);
 }
 
 void adamw_step(adamw *o, float lr)

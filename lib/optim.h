@@ -30,6 +30,9 @@ typedef struct {
 } adamw;
 
 void adamw_init(adamw *o, const opt_param *ps, int n, const adamw_hparams *h);
+/* The same, but returns -1 (o zeroed) instead of exiting when the moments
+ * cannot be allocated. */
+int adamw_init_try(adamw *o, const opt_param *ps, int n, const adamw_hparams *h);
 /* One step with learning rate lr (already multiplied by the schedule):
  * t += 1; p *= 1 - lr*wd (decay tensors); m = b1 m + (1-b1) g;
  * v = b2 v + (1-b2) g^2; p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps). */

@@ -585,12 +585,13 @@ static int bo(const space *s, const obj_spec *obj, const history *h, const propo
         }
         free(rnd);
         /* starts at incumbent Pareto points (already evaluated: value -1) */
-        unsigned char *keepf = xmalloc((size_t)A.npts);
-        pareto_nondominated(A.pts, keepf, A.npts, nobj);
         int nf = 0;
-        for (int j = 0; j < A.npts; j++)
-            if (keepf[j]) fidx[nf++] = j;
-        free(keepf);
+        for (int j = 0; j < A.npts; j++) {
+            int dom = 0;
+            for (int q = 0; q < A.npts && !dom; q++)
+                dom = pareto_dominates(A.pts + (size_t)q * nobj, A.pts + (size_t)j * nobj, nobj);
+            if (!dom) fidx[nf++] = j;
+        }
         for (int q = 0; q < nf && ns < nstart_max; q++) {
             int pick_j = q + (int)rng_below(rng, (uint64_t)(nf - q)); /* partial shuffle */
             int t = fidx[q];

@@ -230,7 +230,6 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
     long *perm = xmalloc((size_t)(train->n ? train->n : 1) * sizeof *perm);
     adamw opt;
     adamw_hparams hp = {(float)o->lr, 0.9f, 0.999f, 1e-8f, (float)o->weight_decay};
-    adamw_init(&opt, m->opt, m->n_opt, &hp);
     rng_t rng;
     rng_seed(&rng, o->seed ^ 0x5eed0da7aULL);
     bert_set_dropout_seed(m, o->seed);
@@ -244,6 +243,11 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
     long loss_n = 0;
     double metrics[TE_MAX_METRICS];
     double t_train = now_seconds();
+    if (adamw_init_try(&opt, m->opt, m->n_opt, &hp) < 0) {
+        snprintf(err, sizeof err, "cannot allocate the optimiser state for %lld trainable parameters",
+                 r->trainable);
+        goto fail;
+    }
 
     if (o->epochs > 0 && train->n == 0) {
         snprintf(err, sizeof err, "the training set is empty");
