@@ -141,23 +141,29 @@ def rows(path):
                 out.append(line.split("\t"))
     return out
 
-# c: round shape threads batch seq median tok/s blas core gflop gflops gflop_min
-c, t = defaultdict(list), defaultdict(list)
+# c: round shape threads batch seq median tok/s blas core cpu gflop gflops gflop_min
+# t: round shape threads batch seq median tok/s blas core cpu
+c, t, cc, tc = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
 core_c, core_t, info = set(), set(), {}
 for r in rows(W + "/c.tsv"):
     k = (r[1], int(r[2]))
     c[k].append(float(r[5]))
+    cc[k].append(float(r[9]))
     core_c.add(r[8])
-    info[k] = (int(r[3]), int(r[4]), float(r[9]), float(r[11]))
+    info[k] = (int(r[3]), int(r[4]), float(r[10]), float(r[12]))
 for r in rows(W + "/t.tsv"):
     k = (r[1], int(r[2]))
     t[k].append(float(r[5]))
+    tc[k].append(float(r[9]))
     core_t.add(r[8])
-peak = {}
+peak, cpeak = {}, {}
 sg = rows(W + "/sgemm.tsv")[1:]
 for r in sg:
-    th, g = int(r[3]), float(r[5])
-    peak[th] = max(peak.get(th, 0.0), g)
+    th = int(r[3])
+    peak[th] = max(peak.get(th, 0.0), float(r[5]))
+    cpeak[th] = max(cpeak.get(th, 0.0), float(r[7]))
+med = statistics.median
+nan = float("nan")
 
 L = []
 L.append("## Engine: one training step, C vs PyTorch")
@@ -184,7 +190,7 @@ L.append("- C: `%s`" % E["C_INFO"])
 L.append("- PyTorch: `%s`" % E["TORCH_INFO"])
 L.append("")
 L.append("Commands (`%s`; each round runs both sides back to back for each thread "
-         "count, alternating which goes first; %s rounds for shape a, %s for b):"
+         "count, alternating which goes first; %s round(s) for shape a, %s for b):"
          % (E["CMDLINE"].strip(), E["ROUNDS_A"], E["ROUNDS_B"]))
 L.append("")
 L.append("    bench/train_step --threads N --shapes S --batch-b %s --warmup %s --reps %s"
@@ -194,38 +200,55 @@ L.append("    /usr/bin/python3 bench/torch_step.py --threads N --shapes S --batc
 L.append("    bench/sgemm_peak --threads %s" % ",".join(E["THREADS"].split()))
 L.append("")
 L.append("Each program reports the median of its timed steps (shape b: warm-up "
-         "max(1, N/2), max(3, N/2+1) timed steps); the table gives the median over "
-         "rounds. GFLOP counts the matmul FLOPs the C engine runs in one step "
-         "(formula in bench/train_step.c); 'GFLOP min' leaves out the backward "
+         "max(1, N/2), max(3, N/2+1) timed steps), as wall time and as process CPU "
+         "time (all threads); the tables give the median over rounds. With the "
+         "machine oversubscribed, wall time mostly measures the scheduler: CPU time "
+         "is the steadier measure of the work each side does (with 2 threads it "
+         "also counts OpenBLAS threads spinning at barriers).")
+L.append("")
+L.append("| shape | threads | batch | C wall s | PyTorch wall s | PyTorch/C wall "
+         "| C CPU s | PyTorch CPU s | PyTorch/C CPU | C tokens/s (wall) |")
+L.append("|---|---|---|---|---|---|---|---|---|---|")
+for k in sorted(c):
+    B, T, gf, gmin = info[k]
+    cm, tm = med(c[k]), (med(t[k]) if t.get(k) else nan)
+    ccm, tcm = med(cc[k]), (med(tc[k]) if tc.get(k) else nan)
+    L.append("| %s | %d | %d | %.3f | %.3f | %.2f | %.3f | %.3f | %.2f | %.0f |"
+             % (k[0], k[1], B, cm, tm, tm / cm, ccm, tcm, tcm / ccm, B * T / cm))
+L.append("")
+L.append("Matmul efficiency. GFLOP = matmul FLOPs the C engine runs in one step "
+         "(formula in bench/train_step.c; checked against a count of every "
+         "cblas_sgemm call by bench/train_step_prof); 'min' leaves out the backward "
          "work of the lowest layer that only the adapter's gradient needs, which "
          "PyTorch's autograd skips. sgemm peak = the best single-call cblas_sgemm "
-         "rate over the shapes of bench/sgemm_peak.c at that thread count.")
+         "rate over the shapes of bench/sgemm_peak.c at that thread count, per "
+         "wall second and per CPU-second.")
 L.append("")
-L.append("| shape | threads | batch | C step s | PyTorch step s | PyTorch/C | C tokens/s "
-         "| C GFLOP (min) | C GFLOP/s | sgemm peak GFLOP/s | C / peak |")
-L.append("|---|---|---|---|---|---|---|---|---|---|---|")
+L.append("| shape | threads | C GFLOP (min) | C GFLOP/s wall | sgemm peak wall | C/peak "
+         "| C GFLOP per CPU-s | sgemm per CPU-s | C/peak (CPU) |")
+L.append("|---|---|---|---|---|---|---|---|---|")
 for k in sorted(c):
-    cm = statistics.median(c[k])
-    tm = statistics.median(t[k]) if t.get(k) else float("nan")
     B, T, gf, gmin = info[k]
-    pk = peak.get(k[1], float("nan"))
-    L.append("| %s | %d | %d | %.3f | %.3f | %.2f | %.0f | %.1f (%.1f) | %.1f | %.1f | %.0f%% |"
-             % (k[0], k[1], B, cm, tm, tm / cm, B * T / cm, gf, gmin, gf / cm, pk,
-                100 * gf / cm / pk))
+    cm, ccm = med(c[k]), med(cc[k])
+    pk, cpk = peak.get(k[1], nan), cpeak.get(k[1], nan)
+    L.append("| %s | %d | %.1f (%.1f) | %.1f | %.1f | %.0f%% | %.1f | %.1f | %.0f%% |"
+             % (k[0], k[1], gf, gmin, gf / cm, pk, 100 * gf / cm / pk, gf / ccm, cpk,
+                100 * gf / ccm / cpk))
 L.append("")
 L.append("Per-round medians (seconds):")
 L.append("")
 for k in sorted(c):
-    L.append("- %s, %d thread(s): C %s; PyTorch %s" % (
-        k[0], k[1], " ".join("%.3f" % x for x in c[k]),
-        " ".join("%.3f" % x for x in t.get(k, []))))
+    L.append("- %s, %d thread(s): C wall %s, CPU %s; PyTorch wall %s, CPU %s" % (
+        k[0], k[1], " ".join("%.3f" % x for x in c[k]), " ".join("%.3f" % x for x in cc[k]),
+        " ".join("%.3f" % x for x in t.get(k, [])),
+        " ".join("%.3f" % x for x in tc.get(k, []))))
 L.append("")
 L.append("Single-call cblas_sgemm (C = A B^T, row-major, median of 7 calls):")
 L.append("")
-L.append("| m x n x k | threads | GFLOP/s |")
-L.append("|---|---|---|")
+L.append("| m x n x k | threads | GFLOP/s wall | GFLOP per CPU-s |")
+L.append("|---|---|---|---|")
 for r in sg:
-    L.append("| %sx%sx%s | %s | %s |" % (r[0], r[1], r[2], r[3], r[5]))
+    L.append("| %sx%sx%s | %s | %s | %s |" % (r[0], r[1], r[2], r[3], r[5], r[7]))
 L.append("")
 with open(sys.argv[1], "w") as f:
     f.write("\n".join(L))
@@ -234,7 +257,8 @@ EOF
 if [ -n "$RESULTS" ]; then
     "$PYTHON" - "$WORK/section.md" "$RESULTS" <<'EOF'
 # Splice the section into RESULTS: replace from its "## " header to the next
-# "## " header (other sections untouched), or append it.
+# "## " header (other sections untouched), or append it. A "### Notes"
+# subsection of the old section (hand-written analysis) is kept at its end.
 import os, sys
 sec = open(sys.argv[1]).read().rstrip("\n") + "\n"
 head = sec.splitlines()[0]
@@ -245,8 +269,16 @@ while i < len(old):
     if old[i].rstrip("\n") == head and not done:
         out.append(sec)
         i += 1
+        notes = []
         while i < len(old) and not old[i].startswith("## "):
+            if old[i].startswith("### Notes") or notes:
+                notes.append(old[i])
             i += 1
+        if notes:
+            while notes and not notes[-1].strip():
+                notes.pop()
+            out.append("\n")
+            out.extend(notes)
         if i < len(old):
             out.append("\n")
         done = True

@@ -9,13 +9,25 @@
  *   1024x1024x1024               square reference
  *   1024x2304x768, 1024x3072x768 shape (b): QKV and FFN in at 8*128 tokens
  *   4096x768x256,  4096x1024x256 shape (a): QKV and FFN in at 32*128 tokens
- * Output TSV: m, n, k, threads, median_seconds, gflops, coretype. */
+ * Output TSV: m, n, k, threads, median_seconds, gflops, coretype,
+ * cpu_gflops = FLOPs / median process CPU time (all threads): GFLOP per
+ * CPU-second. On a machine shared with other jobs the wall-clock rate
+ * understates what the kernel does while it runs; with 1 thread this is the
+ * kernel's own rate, with more it is the work done per CPU-second spent. */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util.h"
+
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -65,8 +77,8 @@ int main(int argc, char **argv)
         A[i] = (float)rng_uniform(&r) - 0.5f;
     for (long i = 0; i < maxb; i++)
         Bm[i] = (float)rng_uniform(&r) - 0.5f;
-    double *t = xmalloc(sizeof(double) * reps);
-    printf("m\tn\tk\tthreads\tmedian_seconds\tgflops\tcoretype\n");
+    double *t = xmalloc(sizeof(double) * reps), *tc = xmalloc(sizeof(double) * reps);
+    printf("m\tn\tk\tthreads\tmedian_seconds\tgflops\tcoretype\tcpu_gflops\n");
     char *tl = xstrdup(tlist), *save = NULL;
     for (char *tok = strtok_r(tl, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         long th;
@@ -76,21 +88,24 @@ int main(int argc, char **argv)
         for (int s = 0; s < ns; s++) {
             int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
             for (long i = -2; i < reps; i++) { /* two untimed warm-up calls */
-                double t0 = now_seconds();
+                double t0 = now_seconds(), c0 = cpu_seconds();
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, A, k, Bm, k,
                             0.0f, C, n);
                 if (i >= 0)
-                    t[i] = now_seconds() - t0;
+                    t[i] = now_seconds() - t0, tc[i] = cpu_seconds() - c0;
             }
             qsort(t, reps, sizeof *t, cmp_double);
-            double med = t[reps / 2];
-            printf("%d\t%d\t%d\t%ld\t%.5f\t%.1f\t%s\n", m, n, k, th, med,
-                   2.0 * m * n * k / med * 1e-9, openblas_get_corename());
+            qsort(tc, reps, sizeof *tc, cmp_double);
+            double med = t[reps / 2], cmed = tc[reps / 2];
+            printf("%d\t%d\t%d\t%ld\t%.5f\t%.1f\t%s\t%.1f\n", m, n, k, th, med,
+                   2.0 * m * n * k / med * 1e-9, openblas_get_corename(),
+                   2.0 * m * n * k / cmed * 1e-9);
             out_flush();
         }
     }
     free(tl);
     free(t);
+    free(tc);
     free(A);
     free(Bm);
     free(C);

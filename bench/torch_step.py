@@ -15,7 +15,8 @@ Shapes: a = B 32, T 128, L 4, H 256, 4 heads, I 1024;
         b = BERT-base (L 12, H 768, 12 heads, I 3072, vocab 30522), B --batch-b
             (default 8: B 32 takes tens of seconds per step on 2 cores), T 128.
 Prints a TSV header and one line per shape: shape, threads, batch, seq,
-median_seconds, tokens_per_second, blas, coretype. The BLAS backend line(s)
+median_seconds, tokens_per_second, blas, coretype, cpu_seconds (median
+process CPU time of a step, all threads). The BLAS backend line(s)
 and torch.__config__ go to stderr.
 """
 import argparse
@@ -95,14 +96,15 @@ def bench(label, cfg, pc, B, T, warmup, reps, gen):
 
     for _ in range(warmup):
         step()
-    times = []
+    times, cpu = [], []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         loss = step()
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         if not math.isfinite(loss):
             raise SystemExit("non-finite loss")
-    return statistics.median(times), times
+    return statistics.median(times), times, statistics.median(cpu)
 
 
 def main():
@@ -136,13 +138,14 @@ def main():
                        max_position_embeddings=512, hidden_dropout_prob=0.1,
                        attention_probs_dropout_prob=0.1, num_labels=2), a.batch_b, 128),
     }
-    print("shape\tthreads\tbatch\tseq\tmedian_seconds\ttokens_per_second\tblas\tcoretype")
+    print("shape\tthreads\tbatch\tseq\tmedian_seconds\ttokens_per_second\tblas\tcoretype\tcpu_seconds")
     for s in a.shapes.split(","):
         cfg, B, T = shapes[s]
         pc = R.Peft(cfg.num_hidden_layers, sa=16)
         warm, reps = (a.warmup, a.reps) if s == "a" else (max(1, a.warmup // 2), max(3, a.reps // 2 + 1))
-        med, times = bench(s, cfg, pc, B, T, warm, reps, gen)
-        print("%s\t%d\t%d\t%d\t%.4f\t%.1f\t%s\t%s" % (s, a.threads, B, T, med, B * T / med, blas, core))
+        med, times, cmed = bench(s, cfg, pc, B, T, warm, reps, gen)
+        print("%s\t%d\t%d\t%d\t%.4f\t%.1f\t%s\t%s\t%.4f"
+              % (s, a.threads, B, T, med, B * T / med, blas, core, cmed))
         print("  %s step times: %s" % (s, " ".join("%.3f" % t for t in times)), file=sys.stderr)
         sys.stdout.flush()
 

@@ -15,12 +15,15 @@
  * Warm-up steps are untimed; the median of the timed steps is printed.
  *
  * Output: header + one line per shape: shape, threads, batch, seq,
- * median_seconds, tokens_per_second, blas, coretype, gflop, gflops,
- * gflop_min, where gflop counts the matmul FLOPs the engine runs and
+ * median_seconds, tokens_per_second, blas, coretype, cpu_seconds (median
+ * process CPU time of a step, all threads: less sensitive to other load than
+ * wall time, but OpenBLAS threads that spin while waiting count too), gflop,
+ * gflops, gflop_min, where gflop counts the matmul FLOPs the engine runs and
  * gflop_min only those a minimal autograd (PyTorch) needs; see step_flops.
  * The OpenBLAS config and per-step times go to stderr. */
 #include <cblas.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,6 +133,14 @@ static void gemm_report(void)
 }
 #endif
 
+/* CPU time of the whole process (all threads), seconds. */
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -198,29 +209,31 @@ static void run_shape(char shape, int threads, int batch_b, int warmup, int reps
     bert_set_dropout_seed(m, 42);
     bert_set_training(m, 1);
 
-    double *times = xmalloc(sizeof(double) * reps);
+    double *times = xmalloc(sizeof(double) * reps), *cpu = xmalloc(sizeof(double) * reps);
     fprintf(stderr, "  %c setup %.3f s\n", shape, now_seconds() - t_setup);
     for (int s = 0; s < warmup + reps; s++) {
         float loss;
-        double t0 = now_seconds();
+        double t0 = now_seconds(), c0 = cpu_seconds();
         if (bert_train_step(m, &opt, &b, 1e-4f, 1.0f, &loss, err, sizeof err))
             die(1, "bert_train_step: %s", err);
-        double dt = now_seconds() - t0;
+        double dt = now_seconds() - t0, dc = cpu_seconds() - c0;
         if (!(loss == loss) || loss > 1e30f || loss < -1e30f)
             die(1, "non-finite loss");
         if (s >= warmup)
-            times[s - warmup] = dt;
+            times[s - warmup] = dt, cpu[s - warmup] = dc;
     }
     fprintf(stderr, "  %c step times:", shape);
     for (int i = 0; i < reps; i++)
         fprintf(stderr, " %.3f", times[i]);
     fprintf(stderr, "\n");
-    double med = median(times, reps);
+    double med = median(times, reps), cmed = median(cpu, reps);
     double fmin, f = step_flops(&c, pc.sa, m->C, B, T, &fmin);
-    printf("%c\t%d\t%d\t%d\t%.4f\t%.1f\topenblas\t%s\t%.3f\t%.2f\t%.3f\n", shape, threads, B, T,
-           med, B * T / med, openblas_get_corename(), f * 1e-9, f * 1e-9 / med, fmin * 1e-9);
+    printf("%c\t%d\t%d\t%d\t%.4f\t%.1f\topenblas\t%s\t%.4f\t%.3f\t%.2f\t%.3f\n", shape, threads,
+           B, T, med, B * T / med, openblas_get_corename(), cmed, f * 1e-9, f * 1e-9 / med,
+           fmin * 1e-9);
     out_flush();
     free(times);
+    free(cpu);
     free(ids);
     free(labels);
     adamw_free(&opt);
@@ -277,7 +290,7 @@ int main(int argc, char **argv)
             openblas_get_config(), openblas_get_corename(), threads,
             getenv("OPENBLAS_CORETYPE") ? getenv("OPENBLAS_CORETYPE") : "");
     printf("shape\tthreads\tbatch\tseq\tmedian_seconds\ttokens_per_second\tblas\tcoretype"
-           "\tgflop\tgflops\tgflop_min\n");
+           "\tcpu_seconds\tgflop\tgflops\tgflop_min\n");
     out_flush();
     for (const char *s = shapes; *s; s++)
         if (*s == 'a' || *s == 'b')

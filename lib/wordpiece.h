@@ -98,9 +98,11 @@ int wp_tokenize(wp_tokenizer *t, const char *text, size_t len, wp_ids *out);
 int wp_encode(wp_tokenizer *t, const char *a, size_t alen, const char *b, size_t blen,
               int max_len, int32_t *ids, int32_t *type_ids, int *len);
 
-/* Append the space-separated token strings of ids[0..n) to a growable,
- * NUL-terminated string (*buf, *cap; *buf may start NULL). Returns the
- * string length. For the `tokens` column of tokenize(1). */
+/* Write the space-separated token strings of ids[0..n) into a growable,
+ * NUL-terminated buffer (*buf, *cap; *buf may start NULL, it is reused and
+ * grown as needed). Returns the string length. The token strings of ids are
+ * the vocabulary entries (vocab.txt lines), as HF's convert_ids_to_tokens.
+ * For the `tokens` column of tokenize(1). */
 size_t wp_join_tokens(const wp_vocab *v, const int32_t *ids, long n, char **buf, size_t *cap);
 
 #endif

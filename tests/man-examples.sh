@@ -8,8 +8,9 @@ awk '
 !ex { next }
 {
     line = $0
+    gsub(/\\\\/, "\001", line)
     gsub(/\\-/, "-", line); gsub(/\\\(aq/, "\047", line); gsub(/\\\(dq/, "\"", line)
-    gsub(/\\&/, "", line); gsub(/\\e/, "\\", line)
+    gsub(/\\&/, "", line); gsub(/\\e/, "\\", line); gsub(/\001/, "\\", line)
     if (cont) { print line; cont = (line ~ /\\$/); next }
     if (line ~ /^[ \t]*\$ /) { sub(/^[ \t]*\$ /, "", line); print line; cont = (line ~ /\\$/) }
 }' "$1"

@@ -14,8 +14,10 @@ setup() {
             print s; if (i % 16 == 0) print "The cat sat on the mat." } }' > corpus.txt
 }
 
-tiny() { pretrain -q --threads 1 --vocab vocab.txt --layers 2 --hidden 32 --heads 2 --intermediate 64 \
-         --max-position 32 --max-len 16 --batch 16 "$@"; }
+# -q unless progress is wanted (tiny_loud)
+tiny_loud() { pretrain --threads 1 --vocab vocab.txt --layers 2 --hidden 32 --heads 2 --intermediate 64 \
+              --max-position 32 --max-len 16 --batch 16 "$@"; }
+tiny() { tiny_loud -q "$@"; }
 
 col() { # col NAME: column NAME of the TSV on stdin
     awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { print $k }'
@@ -61,7 +63,7 @@ col() { # col NAME: column NAME of the TSV on stdin
 }
 
 @test "pretrain: the loss falls on a learnable corpus" {
-    run --separate-stderr tiny --corpus corpus.txt --out ck --steps 150 --lr 2e-3 --dropout 0 --log-every 50
+    run --separate-stderr tiny_loud --corpus corpus.txt --out ck --steps 150 --lr 2e-3 --dropout 0 --log-every 50
     assert_success
     loss=$(printf '%s\n' "$output" | col loss)
     acc=$(printf '%s\n' "$output" | col masked_acc)
@@ -113,11 +115,16 @@ col() { # col NAME: column NAME of the TSV on stdin
 }
 
 @test "pretrain: --save-every keeps the progress of a killed run" {
-    tiny --corpus corpus.txt --out ck --steps 1000000 --save-every 3 > out.txt 2>&1 &
+    # pretrain itself in the background (not through a shell function, so
+    # that $! is its pid); the step count bounds it should the kill miss
+    pretrain -q --threads 1 --vocab vocab.txt --layers 2 --hidden 32 --heads 2 --intermediate 64 \
+        --max-position 32 --max-len 16 --batch 16 --corpus corpus.txt --out ck --steps 20000 \
+        --save-every 3 > out.txt 2>&1 &
     pid=$!
     for i in $(seq 300); do [ -f ck/vocab.txt ] && break; sleep 0.1; done
     kill "$pid"
     wait "$pid" || true
+    ! kill -0 "$pid" 2>/dev/null
     [ -f ck/vocab.txt ]
     [ ! -s out.txt ]   # no summary record for a killed run
     run model-info ck

@@ -22,7 +22,11 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 PYTHON="${PYTHON:-/usr/bin/python3}"
-export OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-SKYLAKEX}"
+# OPENBLAS_CORETYPE is left alone: SKYLAKEX dies with SIGILL on CPUs
+# without AVX-512 (e.g. the AMD EPYC this was measured on). OpenBLAS runs
+# single-threaded: the runs themselves go in parallel (--jobs), and threaded
+# OpenBLAS made propose's small GP solves take minutes on a loaded machine.
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 
 usage() {
     cat <<EOF

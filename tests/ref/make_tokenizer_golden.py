@@ -47,7 +47,7 @@ TRICKY = [
     "한국어 텍스트입니다", "漢字かな交じり文", "Ｃｈｉｎａ中国", "\u3400\u4dbf\u4e00\u9fff", "\uf900\ufa0e compatibility",
     "\U0002F800 \U00020000\U0002A6D6x \u2e80 \u3000ideographic space\u3000end", "unassigned\u0378here", "Русский текст, Ё ё Й й", "Україна їжак ґанок",
     "العربية مع التشكيل: مُحَمَّد", "עברית עם ניקוד: שָׁלוֹם", "हिन्दी पाठ, क्षत्रिय", "ภาษาไทย สวัสดี", "ქართული ენა",
-    "Tiếng Việt có dấu: Nguyễn", "Yorùbá àti Ìgbò", "ʻōlelo Hawaiʻi",
+    "Tiếng Việt có dấu: Nguyễn", "NFC: a\u0387b \u212b \u2126 \uf9b2 caf\u0065\u0301", "Yorùbá àti Ìgbò", "ʻōlelo Hawaiʻi",
     # --- emoji and symbols
     "I love it 😀😀 so much 🎉", "family: 👨\u200d👩\u200d👧 flag: 🇩🇪 skin: 👍🏽", "♥ ★ ☃ ✓ ✗ ∞ ≈ ≠ ± × ÷",
     "€100, £50, ¥1000, $20, ₹5, ¢", "E = mc² and H₂O, ½ ¼ ¾", "© ® ™ § ¶ † ‡ • °C", "→ ← ↑ ↓ ⇒ ∀x∃y",
