@@ -65,6 +65,10 @@ check: all
 bench: all
 	$(MAKE) -C bench
 
+# The main job: AutoPEFT end to end on the embedded default (pipelines/demo.mk).
+demo: $(BINS)
+	PATH="$(CURDIR)/bin:$$PATH" $(MAKE) -f pipelines/demo.mk
+
 install: $(BINS)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
 	for b in $(BINS); do install -m 755 $$b $(DESTDIR)$(BINDIR)/; done
@@ -77,5 +81,5 @@ uninstall:
 clean:
 	rm -rf $(B) $(BINS)
 
-.PHONY: all check bench install uninstall clean FORCE
+.PHONY: all check bench demo install uninstall clean FORCE
 .SECONDARY:

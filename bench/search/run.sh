@@ -52,7 +52,7 @@ PROBLEMS=branincurrin101,branincurrin1001,dtlz2,zdt1,autopeft
 METHODS=propose,random,tpe,nsga2
 OUT="$HERE/out"
 RESULTS="$ROOT/bench/RESULTS.md"
-CMDLINE="bench/search/run.sh $*"
+CMDLINE="${B:+B=$B }bench/search/run.sh $*"
 
 # --one PROBLEM METHOD SEED: internal, one run (called through xargs).
 if [ "${1:-}" = "--one" ]; then
@@ -218,7 +218,7 @@ for p in $(tr , ' ' <<<"$PROBLEMS"); do
 done
 mv "$RES.part" "$RES"
 
-MACHINE="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
+MACHINE="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS"
 "$PYTHON" "$HERE/summarize.py" --results "$RES" --maxhv "$HERE/maxhv.tsv" \
     --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --machine "$MACHINE" --command "$CMDLINE" \
     --seeds "$SEEDS" --init "$INIT" --batch "$BATCH" --elapsed $((T_END - T_START)) \
