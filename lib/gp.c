@@ -272,8 +272,12 @@ double gp_fit(gp *g, rng_t *rng, int restarts, int max_iter)
     lbfgs_parameter_init(&par);
     par.max_iterations = max_iter;
     par.epsilon = 1e-5;
-    par.past = 5;
-    par.delta = 1e-7;
+    /* no "past" test: on near-deterministic objectives the log posterior
+     * creeps along a ridge (noise -> floor) for many small steps, and a
+     * relative-decrease test stops far from the optimum (measured: log
+     * posterior 171 vs 734 on a deterministic 200 x 27 problem). The
+     * evaluation budget ends the run instead. */
+    par.past = 0;
     par.linesearch = LBFGS_LINESEARCH_BACKTRACKING_STRONG_WOLFE;
     par.max_linesearch = 30;
     if (restarts < 1) restarts = 1;
@@ -288,9 +292,13 @@ double gp_fit(gp *g, rng_t *rng, int restarts, int max_iter)
             x[d + 2] = log(1e-3) + rng_uniform(rng) * log(300.0);
         }
         lbfgsfloatval_t fx;
+        /* evaluation budget: the first run (from the prior's centre) gets
+         * max_iter evaluations, the random restarts half as many each */
         c.evals = 0;
-        c.max_evals = 2 * max_iter;
-        lbfgs(nv, x, &fx, fit_eval, fit_progress, &c, &par); /* best point kept by fit_eval */
+        c.max_evals = r == 0 ? max_iter : (max_iter + 1) / 2;
+        /* any return code is fine: fit_eval keeps the best point seen, and
+         * line-search failures near the optimum are common and harmless */
+        lbfgs(nv, x, &fx, fit_eval, fit_progress, &c, &par);
     }
     lbfgs_free(x);
     double post = -c.best_f;

@@ -71,9 +71,10 @@ double gp_lml(gp *g, const double *theta, double *grad);
  * grad (GP_NHYP(d)) += d log prior / d theta if non-NULL. */
 double gp_log_prior(int d, const double *theta, double *grad);
 
-/* MAP fit: restarts L-BFGS runs (the first from gp_default_theta, the
- * others from random draws), each at most max_iter iterations; keeps the
- * best and factors. Returns the best log posterior (LML + log prior). */
+/* MAP fit: restarts L-BFGS runs, the first from gp_default_theta with a
+ * budget of max_iter objective evaluations, the others from random draws
+ * with max_iter/2 each; keeps the best point seen and factors. Returns the
+ * best log posterior (LML + log prior). */
 double gp_fit(gp *g, rng_t *rng, int restarts, int max_iter);
 
 /* Posterior of the latent f at m points Xs (m, d) row-major: mean (m),

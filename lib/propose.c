@@ -220,8 +220,8 @@ void propose_defaults(propose_opts *o)
     o->gp_restarts = 3;
     o->gp_iters = 80;
     o->ls_starts = 12;
-    o->ls_evals = 4000;
-    o->n_random = 512;
+    o->ls_evals = 2500;
+    o->n_random = 400;
 }
 
 /* ---- initial design ---- */

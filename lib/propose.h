@@ -51,8 +51,8 @@ typedef struct {
     int gp_restarts;     /* L-BFGS restarts per GP fit (default 3) */
     int gp_iters;        /* L-BFGS iterations per restart (default 80) */
     int ls_starts;       /* local-search starts per pick (default 12) */
-    int ls_evals;        /* candidate evaluations per pick (default 4000) */
-    int n_random;        /* random candidates per pick (default 512) */
+    int ls_evals;        /* candidate evaluations per pick (default 2500) */
+    int n_random;        /* random candidates per pick (default 400) */
 } propose_opts;
 
 void propose_defaults(propose_opts *o);
