@@ -31,6 +31,7 @@ WARMUP=2
 REPS=5
 RESULTS="$ROOT/bench/RESULTS.md"
 BUILD=1
+KEEP=
 CMDLINE="bench/run-engine.sh $*"
 
 usage() {
@@ -47,6 +48,7 @@ Usage: bench/run-engine.sh [OPTIONS]
   --results FILE    section written into FILE (default bench/RESULTS.md);
                     --results '' prints the section only
   --no-build        do not run make first
+  --keep DIR        copy the raw outputs (TSV, stderr) into DIR
 EOF
 }
 
@@ -62,6 +64,7 @@ while [ $# -gt 0 ]; do
         --reps) REPS="$2"; shift ;;
         --results) RESULTS="$2"; shift ;;
         --no-build) BUILD=0 ;;
+        --keep) KEEP="$2"; shift ;;
         -h | --help) usage; exit 0 ;;
         *) echo "run-engine.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
     esac
@@ -81,8 +84,12 @@ DATE0="$(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "run-engine.sh: load average $LOAD0; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>}" >&2
 
 TLIST="$(echo $THREADS | tr ' ' ',')"
-bench/sgemm_peak --threads "$TLIST" > "$WORK/sgemm.tsv" 2> "$WORK/sgemm.err"
-cat "$WORK/sgemm.tsv" >&2
+# sgemm_peak runs once per round (so it shares each round's load); sgemm.tsv
+# holds round + its lines.
+: > "$WORK/sgemm.tsv"
+run_sgemm() { # ROUND-TAG
+    bench/sgemm_peak --threads "$TLIST" 2>> "$WORK/sgemm.err" | sed 1d | sed "s/^/$1\t/" >> "$WORK/sgemm.tsv"
+}
 
 # c.tsv / t.tsv: round + the programs' TSV lines (header once).
 : > "$WORK/c.tsv"
@@ -104,6 +111,7 @@ for s in ${SHAPES//,/ }; do
         *) echo "run-engine.sh: unknown shape '$s'" >&2; exit 2 ;;
     esac
     for r in $(seq 1 "$R"); do
+        run_sgemm "$s$r"
         for t in $THREADS; do
             echo "run-engine.sh: shape $s, threads $t, round $r/$R (load $(cut -d' ' -f1 /proc/loadavg))" >&2
             if [ $((r % 2)) = 1 ]; then
@@ -117,6 +125,10 @@ for s in ${SHAPES//,/ }; do
     done
 done
 LOAD1="$(cut -d' ' -f1-3 /proc/loadavg)"
+if [ -n "$KEEP" ]; then
+    mkdir -p "$KEEP"
+    cp "$WORK"/*.tsv "$WORK"/*.err "$KEEP"/
+fi
 
 # Summarise: medians per (shape, threads), ratio, fraction of sgemm peak.
 export WORK LOAD0 LOAD1 DATE0 CMDLINE BATCH_B WARMUP REPS ROUNDS_A ROUNDS_B THREADS SHAPES B
@@ -156,12 +168,17 @@ for r in rows(W + "/t.tsv"):
     t[k].append(float(r[5]))
     tc[k].append(float(r[9]))
     core_t.add(r[8])
-peak, cpeak = {}, {}
-sg = rows(W + "/sgemm.tsv")[1:]
-for r in sg:
-    th = int(r[3])
-    peak[th] = max(peak.get(th, 0.0), float(r[5]))
-    cpeak[th] = max(cpeak.get(th, 0.0), float(r[7]))
+# sgemm: tag m n k threads seconds gflops core cpu_gflops. Per round: the
+# best shape; peak = median over rounds of that.
+rp, rcp = defaultdict(dict), defaultdict(dict)
+sgall = defaultdict(list)
+for r in rows(W + "/sgemm.tsv"):
+    th = int(r[4])
+    rp[th][r[0]] = max(rp[th].get(r[0], 0.0), float(r[6]))
+    rcp[th][r[0]] = max(rcp[th].get(r[0], 0.0), float(r[8]))
+    sgall[(int(r[1]), int(r[2]), int(r[3]), th)].append((float(r[6]), float(r[8])))
+peak = {th: statistics.median(v.values()) for th, v in rp.items()}
+cpeak = {th: statistics.median(v.values()) for th, v in rcp.items()}
 med = statistics.median
 nan = float("nan")
 
@@ -221,8 +238,10 @@ L.append("Matmul efficiency. GFLOP = matmul FLOPs the C engine runs in one step 
          "cblas_sgemm call by bench/train_step_prof); 'min' leaves out the backward "
          "work of the lowest layer that only the adapter's gradient needs, which "
          "PyTorch's autograd skips. sgemm peak = the best single-call cblas_sgemm "
-         "rate over the shapes of bench/sgemm_peak.c at that thread count, per "
-         "wall second and per CPU-second.")
+         "rate over the shapes of bench/sgemm_peak.c at that thread count (median "
+         "over rounds), per wall second and per CPU-second. Under changing load "
+         "the wall-clock fraction can exceed 100%: the per-CPU-second fraction is "
+         "the meaningful one.")
 L.append("")
 L.append("| shape | threads | C GFLOP (min) | C GFLOP/s wall | sgemm peak wall | C/peak "
          "| C GFLOP per CPU-s | sgemm per CPU-s | C/peak (CPU) |")
@@ -243,12 +262,14 @@ for k in sorted(c):
         " ".join("%.3f" % x for x in t.get(k, [])),
         " ".join("%.3f" % x for x in tc.get(k, []))))
 L.append("")
-L.append("Single-call cblas_sgemm (C = A B^T, row-major, median of 7 calls):")
+L.append("Single-call cblas_sgemm (C = A B^T, row-major; each run: median of 7 "
+         "calls; one run per round, median over the %d runs):" % len(next(iter(rp.values()), {})))
 L.append("")
 L.append("| m x n x k | threads | GFLOP/s wall | GFLOP per CPU-s |")
 L.append("|---|---|---|---|")
-for r in sg:
-    L.append("| %sx%sx%s | %s | %s | %s |" % (r[0], r[1], r[2], r[3], r[5], r[7]))
+for (m_, n_, k_, th), v in sorted(sgall.items(), key=lambda kv: (kv[0][3], kv[0][:3])):
+    L.append("| %dx%dx%d | %d | %.1f | %.1f |" % (m_, n_, k_, th, med([x[0] for x in v]),
+                                                 med([x[1] for x in v])))
 L.append("")
 with open(sys.argv[1], "w") as f:
     f.write("\n".join(L))

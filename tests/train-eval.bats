@@ -211,3 +211,27 @@ bad() { # bad EXPECTED-MESSAGE-PART CMD...: exit 1, message on stderr, no record
     [[ "$stderr" == *"277 dev examples"* ]] || fail "$stderr"
     printf '%s\n' "$output" | col status | grep -qx ok
 }
+
+@test "every module combination trains on real GLUE files (MRPC HF export, CoLA official)" {
+    require_shared data/glue/MRPC/train.tsv
+    require_shared data/glue/CoLA/in_domain_train.tsv
+    require_shared models/bert-base-uncased/vocab.txt
+    v="$SHARED/models/bert-base-uncased/vocab.txt"
+    model-init --layers 2 --hidden 16 --heads 2 --vocab "$v" --max-position 64 "$BATS_TEST_TMPDIR/m" >/dev/null
+    { printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\n'
+      for sa in 0 4; do for pa in 0 4; do for pt in 0 2; do for lo in 0 2; do
+          printf 'c%s%s%s%s\t%s\t%s\t%s\t%s\t1\t%s\n' $sa $pa $pt $lo $sa $pa $pt $lo $(( (sa + pa) % 8 == 0 ))
+      done; done; done; done; } > "$BATS_TEST_TMPDIR/c.tsv"
+    run --separate-stderr train-eval -q --model "$BATS_TEST_TMPDIR/m" --vocab "$v" --task mrpc \
+        --train "$SHARED/data/glue/MRPC/train.tsv" --dev "$SHARED/data/glue/MRPC/validation.tsv" \
+        --max-train 48 --epochs 1 --batch 16 --max-len 32 "$BATS_TEST_TMPDIR/c.tsv"
+    assert_success
+    [ "$(printf '%s\n' "$output" | col status | grep -cx ok)" -eq 16 ]
+    [ "$(printf '%s\n' "$output" | col f1 | grep -c .)" -eq 16 ]
+    run --separate-stderr train-eval -q --model "$BATS_TEST_TMPDIR/m" --vocab "$v" --task cola \
+        --train "$SHARED/data/glue/CoLA/in_domain_train.tsv" --dev "$SHARED/data/glue/CoLA/in_domain_dev.tsv" \
+        --max-train 48 --epochs 1 --batch 16 --max-len 32 "$BATS_TEST_TMPDIR/c.tsv"
+    assert_success
+    [ "$(printf '%s\n' "$output" | col metric | sort -u)" = matthews ]
+    [ "$(printf '%s\n' "$output" | col status | grep -cx ok)" -eq 16 ]
+}

@@ -24,8 +24,7 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 PYTHON="${PYTHON:-/usr/bin/python3}"
 # OPENBLAS_CORETYPE is left alone: SKYLAKEX dies with SIGILL on CPUs
 # without AVX-512 (e.g. the AMD EPYC this was measured on). OpenBLAS runs
-# single-threaded: the runs themselves go in parallel (--jobs), and threaded
-# OpenBLAS made propose's small GP solves take minutes on a loaded machine.
+# single-threaded: the runs themselves go in parallel (--jobs).
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
 
 usage() {
@@ -163,7 +162,9 @@ one_run() {
     echo "done $P $M seed $S ($(cat "$OUT/time/$P-$M-s$S") s)" >&2
 }
 
-export PATH="$ROOT/bin:$PATH" _SB_OUT="$OUT" _SB_INIT="$INIT" _SB_BATCH="$BATCH" _SB_BUDGETS="$BUDGETS"
+# The tools run from a snapshot in $OUT/bin (taken below), so rebuilding bin/
+# while the benchmark runs cannot break it.
+export PATH="$OUT/bin:$ROOT/bin:$PATH" _SB_OUT="$OUT" _SB_INIT="$INIT" _SB_BATCH="$BATCH" _SB_BUDGETS="$BUDGETS"
 B_MAX="$(maxbudget)"
 export B_MAX
 
@@ -172,9 +173,18 @@ if [ "$ONE" = 1 ]; then
     exit 0
 fi
 
-mkdir -p "$OUT/hist" "$OUT/time" "$OUT/log"
+mkdir -p "$OUT/hist" "$OUT/time" "$OUT/log" "$OUT/bin"
 if [ "$BUILD" = 1 ]; then
     make -C "$ROOT" B="${B:-build}" bin/space-gen bin/pareto bin/propose >&2
+fi
+if [ "$SUMMARY_ONLY" = 0 ]; then
+    tools="space-gen pareto"
+    case ",$METHODS," in *,propose,*) tools="$tools propose" ;; esac
+    for t in $tools; do
+        [ -x "$ROOT/bin/$t" ] || { echo "run.sh: bin/$t is missing (make bin/$t)" >&2; exit 1; }
+        cp "$ROOT/bin/$t" "$OUT/bin/$t.tmp" && mv "$OUT/bin/$t.tmp" "$OUT/bin/$t"
+        "$OUT/bin/$t" --version >/dev/null || { echo "run.sh: $OUT/bin/$t does not run" >&2; exit 1; }
+    done
 fi
 case ",$PROBLEMS," in *,autopeft,*)
     space-gen --layers 12 --hidden 768 --heads 12 -o "$OUT/autopeft.space.tsv" ;;
