@@ -445,6 +445,7 @@ static bert_model *build(const bert_config *c, const peft_config *p, bert_task t
     m->tids_copy = xcalloc(BT, sizeof(int));
     m->mask_copy = xcalloc(BT, sizeof(int));
     m->labels_copy = xcalloc(BT, sizeof(int));
+    m->mrow = xcalloc(BT, sizeof(int));
     m->targets_copy = xcalloc(max_batch, sizeof(float));
     rng_seed(&m->rng, 0);
     return m;
@@ -480,6 +481,7 @@ void bert_free(bert_model *m)
     free(m->tids_copy);
     free(m->mask_copy);
     free(m->labels_copy);
+    free(m->mrow);
     free(m->targets_copy);
     free(m);
 }
@@ -697,11 +699,23 @@ int bert_forward(bert_model *m, const bert_batch *b, float *loss, char *err, siz
         linear_forward(m->mz, x, m->w.mt_w, m->w.mt_b, BT, H, H);
         gelu_forward(m->mg, m->mz, BT * H);
         layernorm_forward(m->mln, m->mln_mean, m->mln_rstd, m->mg, m->w.mln_w, m->w.mln_b, c->ln_eps, BT, H);
-        linear_forward(m->logits, m->mln, m->w.wte, m->w.mbias, BT, H, V);
         if (b->labels) {
-            memcpy(m->labels_copy, b->labels, sizeof(int) * BT);
-            L = crossentropy_forward(m->probs, m->logits, m->labels_copy, BT, V);
+            /* decoder and loss on the labelled rows only (see bert_forward) */
+            int Nm = 0;
+            for (int i = 0; i < BT; i++)
+                if (b->labels[i] != LABEL_IGNORE) {
+                    m->mrow[Nm] = i;
+                    m->labels_copy[Nm] = b->labels[i];
+                    if (Nm != i)
+                        memcpy(m->mln + (long)Nm * H, m->mln + (long)i * H, sizeof(float) * H);
+                    Nm++;
+                }
+            m->n_mrow = Nm;
+            linear_forward(m->logits, m->mln, m->w.wte, m->w.mbias, Nm, H, V);
+            L = crossentropy_forward(m->probs, m->logits, m->labels_copy, Nm, V);
             m->have_loss = 1;
+        } else {
+            linear_forward(m->logits, m->mln, m->w.wte, m->w.mbias, BT, H, V);
         }
     } else {
         int C = m->C, hf = m->head == BERT_HEAD_HF;
@@ -849,10 +863,14 @@ void bert_backward(bert_model *m)
     if (m->task == BERT_TASK_MLM) {
         int V = c->vocab_size;
         const float *x = m->la[L - 1].out;
-        crossentropy_backward(m->probs, m->probs, m->labels_copy, 1.0f, BT, V); /* probs -> dlogits */
-        float *dmln = m->d[1], *dmg = m->d[2], *dmz = m->d[3];
+        int Nm = m->n_mrow;
+        crossentropy_backward(m->probs, m->probs, m->labels_copy, 1.0f, Nm, V); /* probs -> dlogits */
+        float *dmln = m->d[1], *dmg = m->d[2], *dmz = m->d[3], *dc = m->d[4];
+        zero(dc, (long)Nm * H);
+        linear_backward(dc, m->g.wte, m->g.mbias, m->probs, m->mln, m->w.wte, Nm, H, V);
         zero(dmln, n);
-        linear_backward(dmln, m->g.wte, m->g.mbias, m->probs, m->mln, m->w.wte, BT, H, V);
+        for (int k = 0; k < Nm; k++)
+            memcpy(dmln + (long)m->mrow[k] * H, dc + (long)k * H, sizeof(float) * H);
         zero(dmg, n);
         layernorm_backward(dmg, m->g.mln_w, m->g.mln_b, dmln, m->mg, m->w.mln_w, m->mln_mean, m->mln_rstd, BT, H);
         zero(dmz, n);

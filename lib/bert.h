@@ -289,6 +289,8 @@ typedef struct bert_model {
     float loss;
     int *ids_copy, *tids_copy, *mask_copy; /* (B,T) copies of the last batch */
     int *labels_copy;          /* (B,T) */
+    int *mrow;                 /* (B*T) MLM with labels: positions of the labelled rows */
+    int n_mrow;                /* how many; m->logits then holds only these rows, in order */
     float *targets_copy;       /* (B) */
 } bert_model;
 
@@ -321,7 +323,10 @@ void bert_set_dropout_seed(bert_model *m, uint64_t seed);
 /* Forward pass. Validates the batch (sizes, id ranges, labels); on error
  * returns -1 with err set. If the batch has labels/targets, *loss (may be
  * NULL) receives the mean loss and bert_backward may follow. Logits in
- * m->logits: (B, C) row-major, or (B, T, V) for MLM. */
+ * m->logits: (B, C) row-major, or (B, T, V) for MLM without labels. MLM
+ * with labels scores only the labelled positions (the decoder over the
+ * vocabulary dominates the cost): m->logits then holds m->n_mrow rows of V,
+ * for positions m->mrow[0..n_mrow). */
 int bert_forward(bert_model *m, const bert_batch *b, float *loss, char *err, size_t errlen);
 void bert_zero_grad(bert_model *m);
 /* Backward of the last forward's mean loss; ACCUMULATES into the gradients. */

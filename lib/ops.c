@@ -370,11 +370,14 @@ float crossentropy_forward(float *probs, const float *logits, const int *labels,
         for (int c = 1; c < C; c++)
             if (z[c] > mx)
                 mx = z[c];
-        double sum = 0;
+        float sum = 0;
+        for (int c = 0; c < C; c++) {
+            pr[c] = expf(z[c] - mx);
+            sum += pr[c];
+        }
+        float inv = 1.0f / sum;
         for (int c = 0; c < C; c++)
-            sum += exp((double)z[c] - mx);
-        for (int c = 0; c < C; c++)
-            pr[c] = (float)(exp((double)z[c] - mx) / sum);
+            pr[c] *= inv;
         if (labels && labels[i] != LABEL_IGNORE) {
             loss += log(sum) - ((double)z[labels[i]] - mx);
             count++;

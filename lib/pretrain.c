@@ -312,16 +312,14 @@ void pretrain_next_batch(pretrainer *p, bert_batch *b)
 long pretrain_count_correct(const bert_model *m, const int *labels, int B, int T, long *masked)
 {
     int V = m->cfg.vocab_size;
-    long BT = (long)B * T, ok = 0, k = 0;
-    for (long i = 0; i < BT; i++) {
-        if (labels[i] == LABEL_IGNORE)
-            continue;
+    long BT = (long)B * T, ok = 0, k = 0; (void)BT; (void)labels;
+    for (long i = 0; i < m->n_mrow; i++) {
         const float *row = m->logits + i * V;
         int best = 0;
         for (int v = 1; v < V; v++)
             if (row[v] > row[best])
                 best = v;
-        ok += best == labels[i];
+        ok += best == m->labels_copy[i];
         k++;
     }
     if (masked)

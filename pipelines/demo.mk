@@ -15,12 +15,12 @@
 OUT            ?= out/demo
 WORDNET        ?= /usr/share/wordnet
 SEED           ?= 42
-PRETRAIN_ARGS  ?= --layers 2 --hidden 64 --heads 4 --max-len 40 --batch 64 --steps 1200 --lr 1e-3
+PRETRAIN_ARGS  ?= --layers 2 --hidden 64 --heads 2 --max-len 48 --batch 32 --lr 3e-3 --steps 2500
 EVALS          ?= 24
 BATCH          ?= 4
 INIT           ?= 8
 TASK           ?= wn-pos
-TRAIN_ARGS     ?= --max-train 1500 --epochs 2 --lr 2e-3 --batch 32 --max-len 40
+TRAIN_ARGS     ?= --max-train 2000 --epochs 2 --lr 3e-3 --batch 32 --max-len 48
 
 DATA  = $(OUT)/data
 MODEL = $(OUT)/model
@@ -34,7 +34,7 @@ $(DATA)/vocab.txt: data/wordnet-tasks.sh
 
 $(MODEL)/model.safetensors: $(DATA)/vocab.txt
 	pretrain -v --corpus $(DATA)/corpus.txt --vocab $(DATA)/vocab.txt --out $(MODEL) \
-	    --seed $(SEED) --save-every 200 $(PRETRAIN_ARGS) > $(OUT)/pretrain.tsv
+	    --seed $(SEED) --save-every 500 $(PRETRAIN_ARGS) > $(OUT)/pretrain.tsv
 
 $(RUN)/front.tsv: $(MODEL)/model.safetensors
 	sh pipelines/search.sh $(RUN) $(MODEL) $(EVALS) $(BATCH) $(INIT) $(SEED) -- \

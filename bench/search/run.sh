@@ -51,7 +51,7 @@ PROBLEMS=branincurrin101,branincurrin1001,dtlz2,zdt1,autopeft
 METHODS=propose,random,tpe,nsga2
 OUT="$HERE/out"
 RESULTS="$ROOT/bench/RESULTS.md"
-CMDLINE="${B:+B=$B }bench/search/run.sh $*"
+CMDLINE="${B:+B=$B }bench/search/run.sh${*:+ $*}"
 
 # --one PROBLEM METHOD SEED: internal, one run (called through xargs).
 if [ "${1:-}" = "--one" ]; then
