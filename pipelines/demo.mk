@@ -6,7 +6,8 @@
 #                             on the glosses (no pretrained weights exist here)
 #   3. pipelines/search.sh    space-gen | propose | train-eval, in rounds,
 #                             resumable, on the wn-pos task (gloss -> part of speech)
-#   4. pareto                 the front and its hypervolume
+#   4. pareto                 the front and its hypervolume; gnuplot draws it
+#                             (front.png)
 #
 # Every step is a file target, so an interrupted `make demo` picks up where
 # it stopped (the search itself resumes from its history).
@@ -27,7 +28,7 @@ MODEL = $(OUT)/model
 RUN   = $(OUT)/search-$(TASK)
 REF   = 0,100
 
-all: $(RUN)/summary.txt
+all: $(RUN)/summary.txt $(RUN)/front.png
 
 $(DATA)/vocab.txt: data/wordnet-tasks.sh
 	sh data/wordnet-tasks.sh $(WORDNET) $(DATA)
@@ -54,5 +55,9 @@ $(RUN)/summary.txt: $(RUN)/front.tsv
 	        print $$c["id"] "\t" $$c["sa"] "\t" $$c["pa"] "\t" $$c["pt"] "\t" l "\t" $$c["score"] "\t" $$c["params"] "\t" $$c["params_pct"] }' \
 	      $(RUN)/front.tsv; } > $@.tmp && mv $@.tmp $@
 	cat $@
+
+$(RUN)/front.png: $(RUN)/front.tsv pipelines/plot-front.gp
+	gnuplot -e "history='$(RUN)/history.tsv'; front='$(RUN)/front.tsv'; out='$@.tmp'" pipelines/plot-front.gp
+	mv $@.tmp $@
 
 .PHONY: all

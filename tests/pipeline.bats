@@ -56,3 +56,13 @@ search() { # search OUT EVALS
     ! grep -q '^cdeadbeef0002' "$h"
     [ ! -e "$out/pending.tsv" ]
 }
+
+@test "the front plot script draws a PNG from a search history" {
+    command -v gnuplot >/dev/null || skip "gnuplot not installed"
+    run search "$BATS_TEST_TMPDIR/p" 6
+    assert_success
+    run gnuplot -e "history='$BATS_TEST_TMPDIR/p/history.tsv'; front='$BATS_TEST_TMPDIR/p/front.tsv'; out='$BATS_TEST_TMPDIR/f.png'" \
+        "$ROOT/pipelines/plot-front.gp"
+    assert_success
+    [ "$(head -c 4 "$BATS_TEST_TMPDIR/f.png" | od -An -c | tr -d ' ')" = '211PNG' ]
+}
