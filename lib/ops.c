@@ -5,8 +5,167 @@
 #include <math.h>
 #include <string.h>
 
-void embed_forward(float *out, const int *ids, const int *tids, const float *wte,
-                   const float *wpe, const float *wtt, int B, int T, int H)
+/* Hot loops are written so that GCC vectorises them: no libm calls inside
+ * (ops_expf / ops_erff below are branch-free polynomials), reductions over a
+ * row kept in LANES independent partial sums (a fixed order, so the result
+ * does not depend on the vector width), conditionals as selects. OPS_HOT
+ * compiles such a function at -O3 whatever the build's -O level (and with
+ * -fno-trapping-math, which lets GCC turn conditionals into selects; it
+ * changes no result), once for
+ * AVX2 and once for the baseline ISA (picked at load time by the CPU). The
+ * build is ISO C (-std=c11), hence -ffp-contract=off and no FMA: both clones
+ * run the same IEEE operations in the same order and give identical results. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define OPS_HOT __attribute__((optimize("O3", "no-trapping-math"), target_clones("avx2", "default")))
+#else
+#define OPS_HOT
+#endif
+#if defined(__GNUC__)
+#define OPS_INLINE static inline __attribute__((always_inline))
+#else
+#define OPS_INLINE static inline
+#endif
+#define LANES 8
+
+/* exp(x) for float: x = n ln2 + r, |r| <= ln2/2 (Cody-Waite), Cephes'
+ * degree-6 polynomial for exp(r), 2^n applied as two factors so that every
+ * n in [-126, 128] is exact. Max relative error 8.3e-8 (1.4 ulp) against
+ * double exp wherever the result is a normal float (tests/unit/test_ops.c);
+ * 0 below -87.33654 (where exp is subnormal), +inf above 88.72283, NaN
+ * propagates. */
+OPS_INLINE float exp_poly(float x0)
+{
+    float x = x0 > -87.33654f ? x0 : -87.33654f; /* also maps NaN to a finite value */
+    x = x < 88.72283f ? x : 88.72283f;
+    float t = x * 1.44269504088896341f;
+    float kf = (t + 12582912.0f) - 12582912.0f; /* round to nearest (|t| < 2^22) */
+    float r = x - kf * 0.693359375f;
+    r = r - kf * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    int32_t n = (int32_t)kf, n1 = n >> 1;
+    int32_t b1 = (n1 + 127) * (1 << 23), b2 = (n - n1 + 127) * (1 << 23);
+    float s1, s2;
+    memcpy(&s1, &b1, 4);
+    memcpy(&s2, &b2, 4);
+    float y = p * s1 * s2;
+    y = x0 < -87.33654f ? 0.0f : y;
+    y = x0 > 88.72283f ? INFINITY : y;
+    return x0 != x0 ? x0 : y;
+}
+
+/* erf(z) for float. |z| < 0.921875: z + z P(z^2), P of degree 6 (minimax,
+ * relative error 4e-10); above: 1 - exp(-z^2) Q(|z| - 2.5) with Q of degree
+ * 11 fitted to erfcx on [0.921875, 4] (relative error 4.3e-8); |z| clamped
+ * to 4 (erf = 1 in float beyond 3.92). Coefficients: Lawson-weighted
+ * Chebyshev least squares (scipy), rounded to float. Max error against
+ * double erf: 7.2e-8 absolute, 8.9e-8 relative (glibc erff: 5.1e-8, 7.6e-8);
+ * measured by tests/unit/test_ops.c on a dense grid. */
+OPS_INLINE float erf_poly(float z)
+{
+    float a = fabsf(z);
+    a = a < 4.0f ? a : 4.0f;
+    float a2 = a * a;
+    float s = 8.370142314e-05f;
+    s = s * a2 + -8.142715669e-04f;
+    s = s * a2 + 5.201033317e-03f;
+    s = s * a2 + -2.685939893e-02f;
+    s = s * a2 + 1.128369570e-01f;
+    s = s * a2 + -3.761263490e-01f;
+    s = s * a2 + 1.283791661e-01f;
+    s = a + a * s;
+    float u = a - 2.5f;
+    float q = -4.571862746e-07f;
+    q = q * u + 1.714439350e-06f;
+    q = q * u + -3.587108949e-06f;
+    q = q * u + 1.413152950e-05f;
+    q = q * u + -5.980933929e-05f;
+    q = q * u + 2.133698581e-04f;
+    q = q * u + -7.329513319e-04f;
+    q = q * u + 2.465698635e-03f;
+    q = q * u + -8.001740091e-03f;
+    q = q * u + 2.493827231e-02f;
+    q = q * u + -7.434733212e-02f;
+    q = q * u + 2.108063549e-01f;
+    float b = 1.0f - exp_poly(-a2) * q;
+    float r = a < 0.921875f ? s : b;
+    r = z < 0.0f ? -r : r;
+    return z != z ? z : r;
+}
+
+float ops_expf(float x) { return exp_poly(x); }
+float ops_erff(float x) { return erf_poly(x); }
+
+/* Sum of LANES partial sums, pairwise in double. */
+OPS_INLINE float lanes_sum(const float *l)
+{
+    return (float)((((double)l[0] + l[1]) + ((double)l[2] + l[3])) +
+                   (((double)l[4] + l[5]) + ((double)l[6] + l[7])));
+}
+
+/* sum_i x[i] and sum_i x[i] * y[i] in LANES fixed partial sums. */
+OPS_INLINE float row_sum(const float *x, int n)
+{
+    float l[LANES] = {0};
+    int i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int k = 0; k < LANES; k++)
+            l[k] += x[i + k];
+    for (int k = 0; i < n; i++, k++)
+        l[k] += x[i];
+    return lanes_sum(l);
+}
+
+OPS_INLINE float row_dot(const float *x, const float *y, int n)
+{
+    float l[LANES] = {0};
+    int i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int k = 0; k < LANES; k++)
+            l[k] += x[i + k] * y[i + k];
+    for (int k = 0; i < n; i++, k++)
+        l[k] += x[i] * y[i];
+    return lanes_sum(l);
+}
+
+/* Dropout keep masks from 32-bit integers: keep = (u >= thr) with
+ * thr = ceil(p 2^32), so P(keep) = 1 - thr / 2^32, within 2^-32 of 1 - p.
+ * Two masks per 64-bit draw of the model's xoshiro256** (the same generator
+ * as util.c's rng_u64, inlined here on a local copy of the state). */
+OPS_INLINE uint64_t rotl64(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static void drop_mask(unsigned char *keep, float p, rng_t *rng, long n)
+{
+    if (p >= 1.0f) {
+        memset(keep, 0, n);
+        return;
+    }
+    double td = ceil((double)p * 4294967296.0);
+    uint32_t thr = td >= 4294967295.0 ? 4294967295u : (uint32_t)td;
+    uint64_t s0 = rng->s[0], s1 = rng->s[1], s2 = rng->s[2], s3 = rng->s[3];
+    for (long i = 0; i < n; i += 2) {
+        uint64_t u = rotl64(s1 * 5, 7) * 9;
+        uint64_t t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = rotl64(s3, 45);
+        keep[i] = (uint32_t)u >= thr;
+        if (i + 1 < n)
+            keep[i + 1] = (uint32_t)(u >> 32) >= thr;
+    }
+    rng->s[0] = s0, rng->s[1] = s1, rng->s[2] = s2, rng->s[3] = s3;
+}
+
+OPS_HOT void embed_forward(float *out, const int *ids, const int *tids, const float *wte,
+                           const float *wpe, const float *wtt, int B, int T, int H)
 {
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++) {
@@ -20,8 +179,8 @@ void embed_forward(float *out, const int *ids, const int *tids, const float *wte
         }
 }
 
-void embed_backward(float *dwte, float *dwpe, float *dwtt, const float *dout, const int *ids,
-                    const int *tids, int B, int T, int H)
+OPS_HOT void embed_backward(float *dwte, float *dwpe, float *dwtt, const float *dout,
+                            const int *ids, const int *tids, int B, int T, int H)
 {
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++) {
@@ -45,47 +204,60 @@ void embed_backward(float *dwte, float *dwpe, float *dwtt, const float *dout, co
         }
 }
 
-void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *w,
-                       const float *b, float eps, int N, int C)
+OPS_HOT void layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+                               const float *w, const float *b, float eps, int N, int C)
 {
     for (int i = 0; i < N; i++) {
         const float *x = inp + (long)i * C;
-        double m = 0, v = 0;
-        for (int c = 0; c < C; c++)
-            m += x[c];
-        m /= C;
-        for (int c = 0; c < C; c++) {
-            double d = x[c] - m;
-            v += d * d;
+        float mf = (float)((double)row_sum(x, C) / C);
+        float l[LANES] = {0};
+        int c = 0;
+        for (; c + LANES <= C; c += LANES)
+            for (int k = 0; k < LANES; k++) {
+                float d = x[c + k] - mf;
+                l[k] += d * d;
+            }
+        for (int k = 0; c < C; c++, k++) {
+            float d = x[c] - mf;
+            l[k] += d * d;
         }
-        v /= C;
+        double v = (double)lanes_sum(l) / C;
         float s = (float)(1.0 / sqrt(v + eps));
-        float mf = (float)m;
         float *o = out + (long)i * C;
-        for (int c = 0; c < C; c++)
+        for (c = 0; c < C; c++)
             o[c] = (x[c] - mf) * s * w[c] + b[c];
         mean[i] = mf;
         rstd[i] = s;
     }
 }
 
-void layernorm_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
-                        const float *w, const float *mean, const float *rstd, int N, int C)
+OPS_HOT void layernorm_backward(float *dinp, float *dw, float *db, const float *dout,
+                                const float *inp, const float *w, const float *mean,
+                                const float *rstd, int N, int C)
 {
     for (int i = 0; i < N; i++) {
         const float *x = inp + (long)i * C, *dy = dout + (long)i * C;
         float m = mean[i], s = rstd[i];
         if (dinp) {
-            double dm = 0, dnm = 0;
-            for (int c = 0; c < C; c++) {
+            float l1[LANES] = {0}, l2[LANES] = {0};
+            int c = 0;
+            for (; c + LANES <= C; c += LANES)
+                for (int k = 0; k < LANES; k++) {
+                    float n = (x[c + k] - m) * s;
+                    float dn = w[c + k] * dy[c + k];
+                    l1[k] += dn;
+                    l2[k] += dn * n;
+                }
+            for (int k = 0; c < C; c++, k++) {
                 float n = (x[c] - m) * s;
                 float dn = w[c] * dy[c];
-                dm += dn;
-                dnm += dn * n;
+                l1[k] += dn;
+                l2[k] += dn * n;
             }
-            float dmean = (float)(dm / C), dnmean = (float)(dnm / C);
+            float dmean = (float)((double)lanes_sum(l1) / C);
+            float dnmean = (float)((double)lanes_sum(l2) / C);
             float *dx = dinp + (long)i * C;
-            for (int c = 0; c < C; c++) {
+            for (c = 0; c < C; c++) {
                 float n = (x[c] - m) * s;
                 dx[c] += (w[c] * dy[c] - dmean - n * dnmean) * s;
             }
@@ -110,8 +282,8 @@ void linear_forward(float *out, const float *inp, const float *W, const float *b
                 b ? 1.0f : 0.0f, out, OC);
 }
 
-void linear_backward(float *dinp, float *dW, float *db, const float *dout, const float *inp,
-                     const float *W, int N, int IC, int OC)
+OPS_HOT void linear_backward(float *dinp, float *dW, float *db, const float *dout,
+                             const float *inp, const float *W, int N, int IC, int OC)
 {
     if (dinp)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, IC, OC, 1.0f, dout, OC, W, IC,
@@ -130,35 +302,34 @@ void linear_backward(float *dinp, float *dW, float *db, const float *dout, const
 #define INV_SQRT2 0.70710678118654752440f
 #define INV_SQRT2PI 0.39894228040143267794f
 
-void gelu_forward(float *out, const float *inp, int n)
+OPS_HOT void gelu_forward(float *out, const float *inp, int n)
 {
     for (int i = 0; i < n; i++) {
         float x = inp[i];
-        out[i] = 0.5f * x * (1.0f + erff(x * INV_SQRT2));
+        out[i] = 0.5f * x * (1.0f + erf_poly(x * INV_SQRT2));
     }
 }
 
-void gelu_backward(float *dinp, const float *inp, const float *dout, int n)
+OPS_HOT void gelu_backward(float *dinp, const float *inp, const float *dout, int n)
 {
     for (int i = 0; i < n; i++) {
         float x = inp[i];
-        float cdf = 0.5f * (1.0f + erff(x * INV_SQRT2));
-        float pdf = INV_SQRT2PI * expf(-0.5f * x * x);
+        float cdf = 0.5f * (1.0f + erf_poly(x * INV_SQRT2));
+        float pdf = INV_SQRT2PI * exp_poly(-0.5f * x * x);
         dinp[i] += dout[i] * (cdf + x * pdf);
     }
 }
 
-void relu_forward(float *out, const float *inp, int n)
+OPS_HOT void relu_forward(float *out, const float *inp, int n)
 {
     for (int i = 0; i < n; i++)
         out[i] = inp[i] > 0 ? inp[i] : 0.0f;
 }
 
-void relu_backward(float *dinp, const float *out, const float *dout, int n)
+OPS_HOT void relu_backward(float *dinp, const float *out, const float *dout, int n)
 {
     for (int i = 0; i < n; i++)
-        if (out[i] > 0)
-            dinp[i] += dout[i];
+        dinp[i] += out[i] > 0 ? dout[i] : 0.0f;
 }
 
 void tanh_forward(float *out, const float *inp, int n)
@@ -167,19 +338,19 @@ void tanh_forward(float *out, const float *inp, int n)
         out[i] = tanhf(inp[i]);
 }
 
-void tanh_backward(float *dinp, const float *out, const float *dout, int n)
+OPS_HOT void tanh_backward(float *dinp, const float *out, const float *dout, int n)
 {
     for (int i = 0; i < n; i++)
         dinp[i] += dout[i] * (1.0f - out[i] * out[i]);
 }
 
-void residual_forward(float *out, const float *a, const float *b, int n)
+OPS_HOT void residual_forward(float *out, const float *a, const float *b, int n)
 {
     for (int i = 0; i < n; i++)
         out[i] = a[i] + b[i];
 }
 
-void residual_backward(float *da, float *db, const float *dout, int n)
+OPS_HOT void residual_backward(float *da, float *db, const float *dout, int n)
 {
     if (da)
         for (int i = 0; i < n; i++)
@@ -189,7 +360,8 @@ void residual_backward(float *da, float *db, const float *dout, int n)
             db[i] += dout[i];
 }
 
-void dropout_forward(float *out, unsigned char *keep, const float *inp, float p, rng_t *rng, int n)
+OPS_HOT void dropout_forward(float *out, unsigned char *keep, const float *inp, float p,
+                             rng_t *rng, int n)
 {
     if (p <= 0.0f || !rng) {
         if (out != inp)
@@ -197,13 +369,13 @@ void dropout_forward(float *out, unsigned char *keep, const float *inp, float p,
         return;
     }
     float s = 1.0f / (1.0f - p);
-    for (int i = 0; i < n; i++) {
-        keep[i] = rng_uniform(rng) >= p;
+    drop_mask(keep, p, rng, n);
+    for (int i = 0; i < n; i++)
         out[i] = keep[i] ? inp[i] * s : 0.0f;
-    }
 }
 
-void dropout_backward(float *dinp, const unsigned char *keep, const float *dout, float p, int n)
+OPS_HOT void dropout_backward(float *dinp, const unsigned char *keep, const float *dout,
+                              float p, int n)
 {
     if (p <= 0.0f) {
         for (int i = 0; i < n; i++)
@@ -212,56 +384,104 @@ void dropout_backward(float *dinp, const unsigned char *keep, const float *dout,
     }
     float s = 1.0f / (1.0f - p);
     for (int i = 0; i < n; i++)
-        if (keep[i])
-            dinp[i] += dout[i] * s;
+        dinp[i] += keep[i] ? dout[i] * s : 0.0f;
 }
 
-/* Row softmax over S keys; keys j >= pt with mask[j-pt] == 0 get 0. */
-static void softmax_row(float *a, const int *mask, int pt, int S)
+/* Row softmax over S = pt + T keys: the pt prefix keys always count, key
+ * pt + j only if mask[j] (mask NULL: all). The caller passes NULL when
+ * no key is left (every key padded and no prefix): HF's uniform-offset
+ * scores then give a plain softmax. */
+OPS_INLINE void softmax_row(float *a, const int *mask, int pt, int S)
 {
-    float mx = -INFINITY;
-    int any = 0;
-    for (int j = 0; j < S; j++)
-        if (j < pt || !mask || mask[j - pt]) {
-            if (a[j] > mx)
-                mx = a[j];
-            any = 1;
+    int T = S - pt;
+    float lm[LANES];
+    for (int k = 0; k < LANES; k++)
+        lm[k] = -INFINITY;
+    for (int j = 0; j < pt; j++) /* short: scalar into lane 0 */
+        lm[0] = a[j] > lm[0] ? a[j] : lm[0];
+    float *at = a + pt;
+    int j = 0;
+    if (mask) {
+        for (; j + LANES <= T; j += LANES)
+            for (int k = 0; k < LANES; k++) {
+                float v = mask[j + k] ? at[j + k] : -INFINITY;
+                lm[k] = v > lm[k] ? v : lm[k];
+            }
+        for (; j < T; j++) {
+            float v = mask[j] ? at[j] : -INFINITY;
+            lm[0] = v > lm[0] ? v : lm[0];
         }
-    if (!any) { /* every key masked: HF's uniform-offset scores give a plain softmax */
-        mask = NULL;
-        for (int j = 0; j < S; j++)
-            if (a[j] > mx)
-                mx = a[j];
+    } else {
+        for (; j + LANES <= T; j += LANES)
+            for (int k = 0; k < LANES; k++)
+                lm[k] = at[j + k] > lm[k] ? at[j + k] : lm[k];
+        for (; j < T; j++)
+            lm[0] = at[j] > lm[0] ? at[j] : lm[0];
     }
-    double sum = 0;
-    for (int j = 0; j < S; j++) {
-        if (j < pt || !mask || mask[j - pt]) {
-            a[j] = expf(a[j] - mx);
-            sum += a[j];
-        } else {
-            a[j] = 0.0f;
+    float mx = lm[0];
+    for (int k = 1; k < LANES; k++)
+        mx = lm[k] > mx ? lm[k] : mx;
+    float ls[LANES] = {0};
+    for (j = 0; j < pt; j++) {
+        a[j] = exp_poly(a[j] - mx);
+        ls[0] += a[j];
+    }
+    j = 0;
+    if (mask) {
+        for (; j + LANES <= T; j += LANES)
+            for (int k = 0; k < LANES; k++) {
+                float e = exp_poly(at[j + k] - mx);
+                e = mask[j + k] ? e : 0.0f;
+                at[j + k] = e;
+                ls[k] += e;
+            }
+        for (int k = 0; j < T; j++, k++) {
+            float e = exp_poly(at[j] - mx);
+            e = mask[j] ? e : 0.0f;
+            at[j] = e;
+            ls[k] += e;
+        }
+    } else {
+        for (; j + LANES <= T; j += LANES)
+            for (int k = 0; k < LANES; k++) {
+                float e = exp_poly(at[j + k] - mx);
+                at[j + k] = e;
+                ls[k] += e;
+            }
+        for (int k = 0; j < T; j++, k++) {
+            float e = exp_poly(at[j] - mx);
+            at[j] = e;
+            ls[k] += e;
         }
     }
-    float inv = (float)(1.0 / sum);
-    for (int j = 0; j < S; j++)
+    float inv = (float)(1.0 / (double)lanes_sum(ls));
+    for (j = 0; j < S; j++)
         a[j] *= inv;
 }
 
-void attention_forward(float *out, float *att, unsigned char *keep, float *scratch,
-                       const float *qkv, const float *pk, const float *pv, int ldp,
-                       const int *mask, float p, rng_t *rng, int B, int T, int NH, int hd,
-                       int pt)
+OPS_HOT void attention_forward(float *out, float *att, unsigned char *keep, float *scratch,
+                               const float *qkv, const float *pk, const float *pv, int ldp,
+                               const int *mask, float p, rng_t *rng, int B, int T, int NH,
+                               int hd, int pt)
 {
     int H = NH * hd, H3 = 3 * H, S = pt + T;
+    long TS = (long)T * S;
     float scale = 1.0f / sqrtf((float)hd);
     int drop = p > 0.0f && rng;
     float ds = drop ? 1.0f / (1.0f - p) : 1.0f;
     for (int b = 0; b < B; b++) {
         const int *mb = mask ? mask + (long)b * T : NULL;
+        if (mb) { /* no mask when every key counts, or none does */
+            int all = 1, any = pt > 0;
+            for (int j = 0; j < T; j++)
+                all &= mb[j] != 0, any |= mb[j] != 0;
+            if (all || !any)
+                mb = NULL;
+        }
         for (int h = 0; h < NH; h++) {
             const float *Q = qkv + (long)b * T * H3 + h * hd;
             const float *K = Q + H, *V = Q + 2 * H;
-            long off = ((long)b * NH + h) * T * S;
+            long off = ((long)b * NH + h) * TS;
             float *A = att + off;
             /* scores (T,S) */
             if (pt > 0)
@@ -274,10 +494,9 @@ void attention_forward(float *out, float *att, unsigned char *keep, float *scrat
             const float *Ad = A;
             if (drop) {
                 unsigned char *kp = keep + off;
-                for (long i = 0; i < (long)T * S; i++) {
-                    kp[i] = rng_uniform(rng) >= p;
+                drop_mask(kp, p, rng, TS);
+                for (long i = 0; i < TS; i++)
                     scratch[i] = kp[i] ? A[i] * ds : 0.0f;
-                }
                 Ad = scratch;
             }
             float *O = out + (long)b * T * H + h * hd;
@@ -290,10 +509,10 @@ void attention_forward(float *out, float *att, unsigned char *keep, float *scrat
     }
 }
 
-void attention_backward(float *dqkv, float *dpk, float *dpv, float *scratch, const float *dout,
-                        const float *att, const unsigned char *keep, const float *qkv,
-                        const float *pk, const float *pv, int ldp, float p, int B, int T,
-                        int NH, int hd, int pt)
+OPS_HOT void attention_backward(float *dqkv, float *dpk, float *dpv, float *scratch,
+                                const float *dout, const float *att, const unsigned char *keep,
+                                const float *qkv, const float *pk, const float *pv, int ldp,
+                                float p, int B, int T, int NH, int hd, int pt)
 {
     int H = NH * hd, H3 = 3 * H, S = pt + T;
     long TS = (long)T * S;
@@ -338,10 +557,7 @@ void attention_backward(float *dqkv, float *dpk, float *dpv, float *scratch, con
             for (int i = 0; i < T; i++) {
                 const float *a = A + (long)i * S;
                 float *d = dA + (long)i * S;
-                double s = 0;
-                for (int j = 0; j < S; j++)
-                    s += a[j] * d[j];
-                float sf = (float)s;
+                float sf = row_dot(a, d, S);
                 for (int j = 0; j < S; j++)
                     d[j] = a[j] * (d[j] - sf);
             }
@@ -359,24 +575,42 @@ void attention_backward(float *dqkv, float *dpk, float *dpv, float *scratch, con
         }
 }
 
-float crossentropy_forward(float *probs, const float *logits, const int *labels, int N, int C)
+OPS_HOT float crossentropy_forward(float *probs, const float *logits, const int *labels, int N,
+                                   int C)
 {
     double loss = 0;
     int count = 0;
     for (int i = 0; i < N; i++) {
         const float *z = logits + (long)i * C;
         float *pr = probs + (long)i * C;
-        float mx = z[0];
-        for (int c = 1; c < C; c++)
-            if (z[c] > mx)
-                mx = z[c];
-        float sum = 0;
-        for (int c = 0; c < C; c++) {
-            pr[c] = expf(z[c] - mx);
-            sum += pr[c];
+        float lm[LANES];
+        for (int k = 0; k < LANES; k++)
+            lm[k] = z[0];
+        int c = 0;
+        for (; c + LANES <= C; c += LANES)
+            for (int k = 0; k < LANES; k++)
+                lm[k] = z[c + k] > lm[k] ? z[c + k] : lm[k];
+        for (; c < C; c++)
+            lm[0] = z[c] > lm[0] ? z[c] : lm[0];
+        float mx = lm[0];
+        for (int k = 1; k < LANES; k++)
+            mx = lm[k] > mx ? lm[k] : mx;
+        float ls[LANES] = {0};
+        c = 0;
+        for (; c + LANES <= C; c += LANES)
+            for (int k = 0; k < LANES; k++) {
+                float e = exp_poly(z[c + k] - mx);
+                pr[c + k] = e;
+                ls[k] += e;
+            }
+        for (int k = 0; c < C; c++, k++) {
+            float e = exp_poly(z[c] - mx);
+            pr[c] = e;
+            ls[k] += e;
         }
+        float sum = lanes_sum(ls);
         float inv = 1.0f / sum;
-        for (int c = 0; c < C; c++)
+        for (c = 0; c < C; c++)
             pr[c] *= inv;
         if (labels && labels[i] != LABEL_IGNORE) {
             loss += log(sum) - ((double)z[labels[i]] - mx);
