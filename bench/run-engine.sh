@@ -235,9 +235,10 @@ for k in sorted(c):
 L.append("")
 L.append("Matmul efficiency. GFLOP = matmul FLOPs the C engine runs in one step "
          "(formula in bench/train_step.c; checked against a count of every "
-         "cblas_sgemm call by bench/train_step_prof); 'min' leaves out the backward "
-         "work of the lowest layer that only the adapter's gradient needs, which "
-         "PyTorch's autograd skips. sgemm peak = the best single-call cblas_sgemm "
+         "cblas_sgemm call by bench/train_step_prof); 'min' = what a minimal "
+         "autograd (PyTorch) runs, without the backward work of the lowest layer "
+         "that only the adapter's gradient needs; the engine skips that work too "
+         "(since H1b), so both numbers are equal. sgemm peak = the best single-call cblas_sgemm "
          "rate over the shapes of bench/sgemm_peak.c at that thread count (median "
          "over rounds), per wall second and per CPU-second. Under changing load "
          "the wall-clock fraction can exceed 100%: the per-CPU-second fraction is "

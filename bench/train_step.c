@@ -52,10 +52,11 @@ static const char *usage_text =
  *                        attention out dX 2N*H*H,
  *                        attention: dA, dV, dQ, dK 4*(2*B*NH*T*T*hd) = 8*B*T*T*H,
  *                        QKV dX 2N*3H*H only for l > 0 (layer 0 has no dx)
- * The engine (lib/bert.c layer_backward) runs everything above even in the
- * lowest layer, although there only the adapter's dW (and the up dX that
- * feeds the down dW) is needed. *min receives that minimum (what PyTorch's
- * autograd computes): the lowest layer costs only 3*(2N*H*sa) backward.
+ * In the lowest layer only the adapter's dW (and the up dX that feeds the
+ * down dW) is needed: 3*(2N*H*sa) backward. *min receives that minimum (what
+ * PyTorch's autograd computes); the engine (lib/bert.c layer_backward) also
+ * stops there since H1b's change, so the return value equals *min (the
+ * full count is kept for comparison with older results).
  * Non-GEMM work (LayerNorm, GELU, softmax, dropout, AdamW) is not counted. */
 static double step_flops(const bert_config *c, int sa, int C, int B, int T, double *min)
 {
@@ -68,9 +69,10 @@ static double step_flops(const bert_config *c, int sa, int C, int B, int T, doub
                       8.0 * B * T * T * H;
     double bwd_qkv = 2 * N * 3 * H * H;
     double f = L * fwd_layer + fwd_head + bwd_head + L * bwd_core + (L - 1) * bwd_qkv;
+    double fmin = f - bwd_core + 3 * (2 * N * H * sa);
     if (min)
-        *min = f - bwd_core + 3 * (2 * N * H * sa);
-    return f;
+        *min = fmin;
+    return fmin;
 }
 
 #ifdef GEMM_PROF

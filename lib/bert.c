@@ -324,7 +324,7 @@ static void layout_acts(bert_model *m, arena *a)
     for (int i = 0; i < 12; i++)
         m->d[i] = takef(a, BT * H);
     m->dI[0] = takef(a, BT * Id);
-    m->dI[1] = takef(a, BT * Id);
+    m->dI[1] = NULL; /* unused: the GELU backward runs in place in dI[0] */
     m->dqkv = takef(a, BT * 3 * H);
     long bot = p->sa > p->pa ? p->sa : p->pa;
     if (p->lora > bot)
@@ -764,10 +764,19 @@ static void layer_backward(bert_model *m, int l, const float *x, const float *do
     float *dres2 = m->d[2], *dh = m->d[3], *dln1 = m->d[4], *tmp = m->d[5], *du = m->d[6];
     float *du_in = m->d[7], *dfo = m->d[8], *dres1 = m->d[9], *dao = m->d[10], *dctx = m->d[11];
 
+    /* Below the output adapters, the gradient is needed only for the
+     * layer input (dx), trainable base weights (full: then dx is set too),
+     * LoRA, or the prefix keys/values of this layer. Without any of them
+     * (the lowest trainable layer with adapters only), stop after the
+     * adapters' weight gradients, as autograd would. */
+    int prefix_here = m->p_kv && m->peft.layer_on[l];
+    int need_below = dx || g->qkv_w || w->lq_a || prefix_here;
     zero(dres2, n);
     layernorm_backward(dres2, g->ln2_w, g->ln2_b, dout, a->res2, w->ln2_w, a->ln2_mean, a->ln2_rstd, BT, H);
-    memcpy(dh, dres2, sizeof(float) * n);
-    memcpy(dln1, dres2, sizeof(float) * n);
+    if (need_below) {
+        memcpy(dh, dres2, sizeof(float) * n);
+        memcpy(dln1, dres2, sizeof(float) * n);
+    }
     if (w->pa_dw) {
         int pa = m->peft.pa;
         for (long i = 0; i < n; i++)
@@ -777,7 +786,7 @@ static void layer_backward(bert_model *m, int l, const float *x, const float *do
         linear_backward(da, g->pa_uw, g->pa_ub, tmp, a->pa_a, w->pa_uw, BT, pa, H);
         zero(dz, (long)BT * pa);
         relu_backward(dz, a->pa_a, da, BT * pa);
-        linear_backward(dln1, g->pa_dw, g->pa_db, dz, a->ln1, w->pa_dw, BT, H, pa);
+        linear_backward(need_below ? dln1 : NULL, g->pa_dw, g->pa_db, dz, a->ln1, w->pa_dw, BT, H, pa);
     }
     if (w->sa_dw) {
         int sa = m->peft.sa;
@@ -786,20 +795,27 @@ static void layer_backward(bert_model *m, int l, const float *x, const float *do
         linear_backward(da, g->sa_uw, g->sa_ub, dres2, a->sa_a, w->sa_uw, BT, sa, H);
         zero(dz, (long)BT * sa);
         relu_backward(dz, a->sa_a, da, BT * sa);
-        zero(du, n);
-        linear_backward(du, g->sa_dw, g->sa_db, dz, a->u, w->sa_dw, BT, H, sa);
-        zero(du_in, n);
-        layernorm_backward(du_in, g->ln2_w, g->ln2_b, du, a->u_in, w->ln2_w, a->u_mean, a->u_rstd, BT, H);
-        residual_backward(dh, dln1, du_in, n);
+        if (need_below)
+            zero(du, n);
+        linear_backward(need_below ? du : NULL, g->sa_dw, g->sa_db, dz, a->u, w->sa_dw, BT, H, sa);
+        if (need_below) {
+            zero(du_in, n);
+            layernorm_backward(du_in, g->ln2_w, g->ln2_b, du, a->u_in, w->ln2_w, a->u_mean, a->u_rstd, BT, H);
+            residual_backward(dh, dln1, du_in, n);
+        }
     }
+    if (!need_below)
+        return;
     zero(dfo, n);
     dropout_backward(dfo, a->fo_keep, dh, ph, n);
-    float *dfcg = m->dI[0], *dfch = m->dI[1];
-    zero(dfcg, (long)BT * Id);
-    linear_backward(dfcg, g->fo_w, g->fo_b, dfo, a->fcg, w->fo_w, BT, Id, H);
-    zero(dfch, (long)BT * Id);
-    gelu_backward(dfch, a->fch, dfcg, BT * Id);
-    linear_backward(dln1, g->fc_w, g->fc_b, dfch, a->ln1, w->fc_w, BT, H, Id);
+    /* dfcg (BT,I) = dfo W_fo written by the GEMM (beta 0, no zeroing pass),
+     * then the GELU backward in place: dI[0] holds dfcg, then dfch */
+    float *dfc = m->dI[0];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, BT, Id, H, 1.0f, dfo, H, w->fo_w, Id,
+                0.0f, dfc, Id);
+    linear_backward(NULL, g->fo_w, g->fo_b, dfo, a->fcg, w->fo_w, BT, Id, H);
+    gelu_backward_set(dfc, a->fch, dfc, BT * Id);
+    linear_backward(dln1, g->fc_w, g->fc_b, dfc, a->ln1, w->fc_w, BT, H, Id);
     zero(dres1, n);
     layernorm_backward(dres1, g->ln1_w, g->ln1_b, dln1, a->res1, w->ln1_w, a->ln1_mean, a->ln1_rstd, BT, H);
     if (dx)

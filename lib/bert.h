@@ -273,7 +273,7 @@ typedef struct bert_model {
     float *att_scratch;        /* (2, max_seq, pt + max_seq) */
     /* backward scratch */
     float *d[12];              /* (B,T,H) each */
-    float *dI[2];              /* (B,T,I) */
+    float *dI[2];              /* (B,T,I); dI[1] unused (NULL) */
     float *dqkv;               /* (B,T,3H) */
     float *dbot[2];            /* (B,T,max(sa,pa,r)) */
     float *dkv, *dt1, *dz1;    /* (pt, 2*H*La), (pt, mid) x2 */

@@ -59,17 +59,17 @@ OPS_INLINE float exp_poly(float x0)
     return x0 != x0 ? x0 : y;
 }
 
-/* erf(z) for float. |z| < 0.921875: z + z P(z^2), P of degree 6 (minimax,
- * relative error 4e-10); above: 1 - exp(-z^2) Q(|z| - 2.5) with Q of degree
- * 11 fitted to erfcx on [0.921875, 4] (relative error 4.3e-8); |z| clamped
- * to 4 (erf = 1 in float beyond 3.92). Coefficients: Lawson-weighted
- * Chebyshev least squares (scipy), rounded to float. Max error against
- * double erf: 7.2e-8 absolute, 8.9e-8 relative (glibc erff: 5.1e-8, 7.6e-8);
- * measured by tests/unit/test_ops.c on a dense grid. */
-OPS_INLINE float erf_poly(float z)
+/* erf(z) for float; *e receives exp(-z^2) (used on the way). |z| < 0.921875:
+ * z + z P(z^2), P of degree 6 (minimax, relative error 4e-10); above:
+ * 1 - exp(-z^2) Q(min(|z|, 4) - 2.5) with Q of degree 11 fitted to erfcx on
+ * [0.921875, 4] (relative error 4.3e-8; beyond 4, erf = 1 in float).
+ * Coefficients: Lawson-weighted Chebyshev least squares (scipy), rounded to
+ * float. Max error against double erf: 7.2e-8 absolute, 8.9e-8 relative
+ * (glibc erff: 5.1e-8, 7.6e-8), measured by tests/unit/test_ops.c on a
+ * dense grid. */
+OPS_INLINE float erf_exp_poly(float z, float *e)
 {
     float a = fabsf(z);
-    a = a < 4.0f ? a : 4.0f;
     float a2 = a * a;
     float s = 8.370142314e-05f;
     s = s * a2 + -8.142715669e-04f;
@@ -79,7 +79,7 @@ OPS_INLINE float erf_poly(float z)
     s = s * a2 + -3.761263490e-01f;
     s = s * a2 + 1.283791661e-01f;
     s = a + a * s;
-    float u = a - 2.5f;
+    float u = (a < 4.0f ? a : 4.0f) - 2.5f;
     float q = -4.571862746e-07f;
     q = q * u + 1.714439350e-06f;
     q = q * u + -3.587108949e-06f;
@@ -92,10 +92,18 @@ OPS_INLINE float erf_poly(float z)
     q = q * u + 2.493827231e-02f;
     q = q * u + -7.434733212e-02f;
     q = q * u + 2.108063549e-01f;
-    float b = 1.0f - exp_poly(-a2) * q;
+    float ex = exp_poly(-a2);
+    float b = 1.0f - ex * q;
     float r = a < 0.921875f ? s : b;
     r = z < 0.0f ? -r : r;
+    *e = ex;
     return z != z ? z : r;
+}
+
+OPS_INLINE float erf_poly(float z)
+{
+    float e;
+    return erf_exp_poly(z, &e);
 }
 
 float ops_expf(float x) { return exp_poly(x); }
@@ -310,13 +318,25 @@ OPS_HOT void gelu_forward(float *out, const float *inp, int n)
     }
 }
 
+/* d/dx = Phi(x) + x phi(x); phi(x) = exp(-z^2) / sqrt(2 pi) with z = x / sqrt 2
+ * comes out of the erf evaluation. */
 OPS_HOT void gelu_backward(float *dinp, const float *inp, const float *dout, int n)
 {
     for (int i = 0; i < n; i++) {
-        float x = inp[i];
-        float cdf = 0.5f * (1.0f + erf_poly(x * INV_SQRT2));
-        float pdf = INV_SQRT2PI * exp_poly(-0.5f * x * x);
+        float x = inp[i], e;
+        float cdf = 0.5f * (1.0f + erf_exp_poly(x * INV_SQRT2, &e));
+        float pdf = INV_SQRT2PI * e;
         dinp[i] += dout[i] * (cdf + x * pdf);
+    }
+}
+
+OPS_HOT void gelu_backward_set(float *dinp, const float *inp, const float *dout, int n)
+{
+    for (int i = 0; i < n; i++) {
+        float x = inp[i], e;
+        float cdf = 0.5f * (1.0f + erf_exp_poly(x * INV_SQRT2, &e));
+        float pdf = INV_SQRT2PI * e;
+        dinp[i] = dout[i] * (cdf + x * pdf);
     }
 }
 

@@ -40,6 +40,8 @@ void linear_backward(float *dinp, float *dW, float *db, const float *dout, const
 /* GELU, exact erf form: x * 0.5 * (1 + erf(x / sqrt 2)). */
 void gelu_forward(float *out, const float *inp, int n);
 void gelu_backward(float *dinp, const float *inp, const float *dout, int n);
+/* The same, OVERWRITING dinp (no zeroing pass needed); dinp may alias dout. */
+void gelu_backward_set(float *dinp, const float *inp, const float *dout, int n);
 /* The float exp and erf the kernels use (branch-free polynomials that GCC
  * vectorises): ops_expf max relative error 8.3e-8 where exp is a normal
  * float (0 below -87.33654, +inf above 88.72283); ops_erff max absolute
@@ -56,8 +58,9 @@ void tanh_backward(float *dinp, const float *out, const float *dout, int n);
 void residual_forward(float *out, const float *a, const float *b, int n);
 void residual_backward(float *da, float *db, const float *dout, int n);
 
-/* Inverted dropout. With p > 0 and rng != NULL: keep[i] = (u >= p),
- * out = keep ? inp / (1-p) : 0. With p <= 0 or rng == NULL (evaluation):
+/* Inverted dropout. With p > 0 and rng != NULL: keep[i] = (u >= ceil(p 2^32))
+ * for a uniform 32-bit u (two per rng_u64-style draw; P(keep) is within
+ * 2^-32 of 1-p; p >= 1 drops all), out = keep ? inp / (1-p) : 0. With p <= 0 or rng == NULL (evaluation):
  * out = inp and keep is not touched. Backward must get the same p (0 for
  * an identity forward). out may alias inp. */
 void dropout_forward(float *out, unsigned char *keep, const float *inp, float p, rng_t *rng, int n);

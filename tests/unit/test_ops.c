@@ -146,6 +146,14 @@ static void test_pointwise(void)
     float *d = zeros(PW), *d2 = zeros(PW);
     gelu_backward(d, p_x, g_R, PW);
     fdcheck("gelu", p_x, PW, d, f_gelu);
+    { /* the overwriting variant: same values over garbage, and in place */
+        float set[PW], inplace[PW];
+        for (int i = 0; i < PW; i++)
+            set[i] = 1e3f, inplace[i] = g_R[i];
+        gelu_backward_set(set, p_x, g_R, PW);
+        gelu_backward_set(inplace, p_x, inplace, PW);
+        CHECK(memcmp(set, d, sizeof set) == 0 && memcmp(inplace, d, sizeof set) == 0);
+    }
     { /* value check: gelu(1) = 0.841344746 (erf form, not tanh) */
         float one = 1.0f, o;
         gelu_forward(&o, &one, 1);
@@ -164,6 +172,70 @@ static void test_pointwise(void)
     fdcheck("residual da", p_x, PW, d, f_res);
     fdcheck("residual db", p_y, PW, d2, f_res);
     free(p_x), free(p_y), free(d), free(d2), free(g_out), free(g_R);
+}
+
+/* ---------------------------------------------------------------- exp, erf */
+/* The polynomial exp/erf the kernels use, against double libm on a dense
+ * grid of floats (every 2^-16 step, about 2M points each), and GELU and its
+ * derivative against the double formulas. */
+static void test_exp_erf(void)
+{
+    double me = 0, xe = 0;
+    for (double z = -88.0; z <= 88.75; z += 1.0 / 8192) {
+        float x = (float)z;
+        double e = exp((double)x);
+        if (e < 1.1754944e-38 || e > 3.4028234e38) /* subnormal or overflow */
+            continue;
+        double r = fabs(ops_expf(x) - e) / e;
+        if (r > me)
+            me = r, xe = x;
+    }
+    printf("  ops_expf: max relative error %.3g at %g\n", me, xe);
+    CHECK(me < 1.0e-7);
+    CHECK(ops_expf(-88.0f) == 0.0f && ops_expf(-1e30f) == 0.0f && ops_expf(-INFINITY) == 0.0f);
+    CHECK(isinf(ops_expf(89.0f)) && isinf(ops_expf(INFINITY)) && isnan(ops_expf(NAN)));
+    CHECK(ops_expf(0.0f) == 1.0f);
+    double ma = 0, mr = 0, xa = 0, ga = 0, gr = 0;
+    for (double z = -8.0; z <= 8.0; z += 1.0 / 65536) {
+        float x = (float)z;
+        double e = erf((double)x), a = fabs(ops_erff(x) - e);
+        double g = fabs(erff(x) - e);
+        if (a > ma)
+            ma = a, xa = x;
+        if (e != 0 && a / fabs(e) > mr)
+            mr = a / fabs(e);
+        if (g > ga)
+            ga = g;
+        if (e != 0 && g / fabs(e) > gr)
+            gr = g / fabs(e);
+    }
+    printf("  ops_erff: max abs error %.3g (at %g), max rel error %.3g; glibc erff %.3g, %.3g\n",
+           ma, xa, mr, ga, gr);
+    CHECK(ma < 1.0e-7 && mr < 1.2e-7);
+    CHECK(ops_erff(1e30f) == 1.0f && ops_erff(-INFINITY) == -1.0f && isnan(ops_erff(NAN)));
+    CHECK(ops_erff(0.0f) == 0.0f && ops_erff(1e-30f) > 0.0f);
+    /* GELU and dGELU over [-10, 10]: absolute error (the form 0.5 x (1 + erf)
+     * loses relative accuracy to cancellation for x << 0, in float as in
+     * PyTorch), scaled by max(1, |x|) */
+    enum { GN = 20001 };
+    float *x = xmalloc(sizeof(float) * GN), *y = xmalloc(sizeof(float) * GN);
+    float *one = xmalloc(sizeof(float) * GN), *dy = zeros(GN);
+    for (int i = 0; i < GN; i++)
+        x[i] = (float)(-10.0 + 20.0 * i / (GN - 1)), one[i] = 1.0f;
+    gelu_forward(y, x, GN);
+    gelu_backward(dy, x, one, GN);
+    double mg = 0, md = 0;
+    for (int i = 0; i < GN; i++) {
+        double xd = x[i], cdf = 0.5 * (1 + erf(xd / sqrt(2.0)));
+        double pdf = exp(-0.5 * xd * xd) / sqrt(2 * 3.14159265358979323846);
+        double s = fabs(xd) > 1 ? fabs(xd) : 1;
+        double eg = fabs(y[i] - xd * cdf) / s, ed = fabs(dy[i] - (cdf + xd * pdf)) / s;
+        mg = eg > mg ? eg : mg;
+        md = ed > md ? ed : md;
+    }
+    printf("  gelu: max error %.3g, derivative %.3g (absolute / max(1, |x|))\n", mg, md);
+    CHECK(mg < 2e-7 && md < 3e-7);
+    free(x), free(y), free(one), free(dy);
 }
 
 /* ---------------------------------------------------------------- dropout */
@@ -297,6 +369,7 @@ int main(void)
     test_layernorm();
     test_linear();
     test_pointwise();
+    test_exp_erf();
     test_dropout();
     test_attention(0, 0.0f);
     test_attention(3, 0.0f);
