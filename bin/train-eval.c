@@ -227,7 +227,7 @@ int main(int argc, char **argv)
         case O_PRED: pred_tmpl = optarg; break;
         case O_CSV: csv = 1; break;
         case 'q': o.quiet = 1; break;
-        case 'v': verbose = 1; break;
+        case 'v': verbose = 1; o.verbose = 1; break;
         case O_HELP: usage(); return 0;
         case O_VERSION: cli_version(); return 0;
         case ':': die_usage("option '%s' needs an argument", argv[optind - 1]);

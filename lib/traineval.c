@@ -208,6 +208,10 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
         r->seconds = now_seconds() - t0;
         return;
     }
+    if (o->verbose && o->log)
+        fprintf(o->log, "train-eval: %s: head %s, %lld parameters added, %lld trainable\n", id,
+                m->head == BERT_HEAD_HF ? "hf (pooler + classifier, from the checkpoint)" : "autopeft ([CLS] dense-tanh-out)",
+                bert_params_added(m), bert_params_trainable(m));
     r->params = bert_params_added(m);
     r->trainable = bert_params_trainable(m);
     r->base = bert_params_base(m);

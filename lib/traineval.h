@@ -33,6 +33,7 @@ typedef struct {
     double clip;              /* global gradient-norm clip; <= 0: none */
     int full;                 /* full fine-tuning */
     int quiet;                /* no progress lines */
+    int verbose;              /* also log the model built for each record */
     FILE *log;                /* progress stream (stderr) */
 } te_options;
 

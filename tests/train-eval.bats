@@ -84,6 +84,20 @@ col() { # col NAME: print column NAME of the TSV on stdin (header-aware)
     assert_equal "$(head -n 1 "$BATS_TEST_TMPDIR/pred-mods.tsv")" "$(printf 'index\tprediction')"
 }
 
+@test "--epochs 0 scores a checkpoint with a Hugging Face classification head as it is" {
+    model-init --layers 2 --hidden 32 --heads 4 --vocab "$FIX/vocab.txt" --max-position 32 --labels 2 \
+        --head hf --seed 9 "$BATS_TEST_TMPDIR/hf" >/dev/null
+    cp "$FIX/vocab.txt" "$BATS_TEST_TMPDIR/hf/"
+    run --separate-stderr train-eval -v --model "$BATS_TEST_TMPDIR/hf" --task custom --text-a sentence \
+        --label label --labels 0,1 --dev "$FIX/dev.tsv" --epochs 0 --predictions "$BATS_TEST_TMPDIR/p1.tsv" "$FIX/cfg.tsv"
+    assert_success
+    [[ "$stderr" == *"head: hf"* || "$stderr" == *"head hf"* ]] || fail "$stderr"
+    # the same checkpoint and inputs give the same predictions again (nothing was initialised at random)
+    train-eval -q --model "$BATS_TEST_TMPDIR/hf" --task custom --text-a sentence --label label --labels 0,1 \
+        --dev "$FIX/dev.tsv" --epochs 0 --seed 77 --predictions "$BATS_TEST_TMPDIR/p2.tsv" "$FIX/cfg.tsv" >/dev/null
+    cmp "$BATS_TEST_TMPDIR/p1.tsv" "$BATS_TEST_TMPDIR/p2.tsv"
+}
+
 @test "--dev-from-train keeps the real dev set out" {
     run --separate-stderr train-eval --model "$FIX/model" --task custom --text-a sentence --label label \
         --train "$FIX/train.tsv" --epochs 1 --dev-from-train 0.2 -v "$FIX/cfg.tsv"
