@@ -34,28 +34,6 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 ok, 1 error (unwritable DIR, unreadable --vocab), 2 usage.\n";
 
-static const char *opt_value(const char *name, int argc, char **argv, int *i)
-{
-    const char *a = argv[*i];
-    size_t k = strlen(name);
-    if (!strncmp(a, name, k) && a[k] == '=')
-        return a + k + 1;
-    if (!strcmp(a, name)) {
-        if (*i + 1 >= argc)
-            die_usage("option '%s' needs an argument", a);
-        return argv[++*i];
-    }
-    return NULL;
-}
-
-static int pos_int(const char *opt, const char *v, long lo, long hi)
-{
-    long x;
-    if (parse_long(v, &x) || x < lo || x > hi)
-        die_usage("%s: '%s' is not an integer in [%ld, %ld]", opt, v, lo, hi);
-    return (int)x;
-}
-
 static long count_lines(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -96,37 +74,37 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--version")) {
             cli_version();
             return 0;
-        } else if ((v = opt_value("--layers", argc, argv, &i))) {
-            c.layers = pos_int("--layers", v, 1, PEFT_MAX_LAYERS);
-        } else if ((v = opt_value("--hidden", argc, argv, &i))) {
-            c.hidden = pos_int("--hidden", v, 1, 1 << 16);
-        } else if ((v = opt_value("--heads", argc, argv, &i))) {
-            c.heads = pos_int("--heads", v, 1, 1 << 12);
-        } else if ((v = opt_value("--intermediate", argc, argv, &i))) {
-            c.intermediate = pos_int("--intermediate", v, 1, 1 << 18);
-        } else if ((v = opt_value("--vocab-size", argc, argv, &i))) {
-            c.vocab_size = pos_int("--vocab-size", v, 1, 1 << 24);
-        } else if ((v = opt_value("--vocab", argc, argv, &i))) {
+        } else if ((v = cli_opt_value("--layers", NULL, argc, argv, &i))) {
+            c.layers = (int)cli_long("--layers", v, 1, PEFT_MAX_LAYERS);
+        } else if ((v = cli_opt_value("--hidden", NULL, argc, argv, &i))) {
+            c.hidden = (int)cli_long("--hidden", v, 1, 1 << 16);
+        } else if ((v = cli_opt_value("--heads", NULL, argc, argv, &i))) {
+            c.heads = (int)cli_long("--heads", v, 1, 1 << 12);
+        } else if ((v = cli_opt_value("--intermediate", NULL, argc, argv, &i))) {
+            c.intermediate = (int)cli_long("--intermediate", v, 1, 1 << 18);
+        } else if ((v = cli_opt_value("--vocab-size", NULL, argc, argv, &i))) {
+            c.vocab_size = (int)cli_long("--vocab-size", v, 1, 1 << 24);
+        } else if ((v = cli_opt_value("--vocab", NULL, argc, argv, &i))) {
             vocab = v;
-        } else if ((v = opt_value("--max-position", argc, argv, &i))) {
-            c.max_position = pos_int("--max-position", v, 1, 1 << 16);
-        } else if ((v = opt_value("--type-vocab", argc, argv, &i))) {
-            c.type_vocab = pos_int("--type-vocab", v, 1, 1 << 10);
-        } else if ((v = opt_value("--labels", argc, argv, &i))) {
-            c.num_labels = pos_int("--labels", v, 0, 1 << 20);
-        } else if ((v = opt_value("--head", argc, argv, &i))) {
+        } else if ((v = cli_opt_value("--max-position", NULL, argc, argv, &i))) {
+            c.max_position = (int)cli_long("--max-position", v, 1, 1 << 16);
+        } else if ((v = cli_opt_value("--type-vocab", NULL, argc, argv, &i))) {
+            c.type_vocab = (int)cli_long("--type-vocab", v, 1, 1 << 10);
+        } else if ((v = cli_opt_value("--labels", NULL, argc, argv, &i))) {
+            c.num_labels = (int)cli_long("--labels", v, 0, 1 << 20);
+        } else if ((v = cli_opt_value("--head", NULL, argc, argv, &i))) {
             if (strcmp(v, "autopeft") && strcmp(v, "hf") && strcmp(v, "mlm"))
                 die_usage("--head: '%s' is not autopeft, hf or mlm", v);
             head = v;
-        } else if ((v = opt_value("--dropout", argc, argv, &i))) {
+        } else if ((v = cli_opt_value("--dropout", NULL, argc, argv, &i))) {
             double p;
             if (parse_double(v, &p) || p < 0 || p >= 1)
                 die_usage("--dropout: '%s' is not a probability in [0, 1)", v);
             c.hidden_dropout = c.attn_dropout = (float)p;
-        } else if ((v = opt_value("--seed", argc, argv, &i))) {
+        } else if ((v = cli_opt_value("--seed", NULL, argc, argv, &i))) {
             if (parse_long(v, &seed))
                 die_usage("--seed: '%s' is not an integer", v);
-        } else if ((v = opt_value("--dtype", argc, argv, &i))) {
+        } else if ((v = cli_opt_value("--dtype", NULL, argc, argv, &i))) {
             if (!strcmp(v, "f32")) dt = ST_F32;
             else if (!strcmp(v, "f16")) dt = ST_F16;
             else if (!strcmp(v, "bf16")) dt = ST_BF16;

@@ -52,20 +52,6 @@ static void fmt_double(char *buf, size_t n, double v)
 }
 
 /* "--name VALUE" or "--name=VALUE"; returns VALUE or NULL if arg is not NAME. */
-static const char *opt_value(const char *name, const char *shortname, int argc, char **argv, int *i)
-{
-    const char *a = argv[*i];
-    size_t k = strlen(name);
-    if (!strncmp(a, name, k) && a[k] == '=')
-        return a + k + 1;
-    if (!strcmp(a, name) || (shortname && !strcmp(a, shortname))) {
-        if (*i + 1 >= argc)
-            die_usage("option '%s' needs an argument", a);
-        return argv[++*i];
-    }
-    return NULL;
-}
-
 int main(int argc, char **argv)
 {
     cli_init(argv[0]);
@@ -87,9 +73,9 @@ int main(int argc, char **argv)
             cli_version();
             free(files);
             return 0;
-        } else if ((v = opt_value("--objectives", "-o", argc, argv, &i))) {
+        } else if ((v = cli_opt_value("--objectives", "-o", argc, argv, &i))) {
             spec = v;
-        } else if ((v = opt_value("--ref", NULL, argc, argv, &i))) {
+        } else if ((v = cli_opt_value("--ref", NULL, argc, argv, &i))) {
             refspec = v;
         } else if (!strcmp(a, "--rank")) {
             do_rank = 1;

@@ -60,48 +60,10 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 ok, 1 bad input (corpus, vocabulary, checkpoint), 2 usage.\n";
 
-static const char *opt_value(const char *name, int argc, char **argv, int *i)
-{
-    const char *a = argv[*i];
-    size_t k = strlen(name);
-    if (!strncmp(a, name, k) && a[k] == '=')
-        return a + k + 1;
-    if (!strcmp(a, name)) {
-        if (*i + 1 >= argc)
-            die_usage("option '%s' needs an argument", a);
-        return argv[++*i];
-    }
-    return NULL;
-}
-
-static long int_opt(const char *opt, const char *v, long lo, long hi)
-{
-    long x;
-    if (parse_long(v, &x) || x < lo || x > hi)
-        die_usage("%s: '%s' is not an integer in [%ld, %ld]", opt, v, lo, hi);
-    return x;
-}
-
-static double num_opt(const char *opt, const char *v, double lo, double hi, int open_lo)
-{
-    double x;
-    if (parse_double(v, &x) || x < lo || x > hi || (open_lo && x == lo))
-        die_usage("%s: '%s' is not a number in %c%g, %g]", opt, v, open_lo ? '(' : '[', lo, hi);
-    return x;
-}
-
-static char *path_join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = xmalloc(n);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 /* Copy the vocabulary file to DIR/vocab.txt atomically. */
 static void copy_vocab(const char *src, const char *dir)
 {
-    char *dst = path_join(dir, "vocab.txt");
+    char *dst = dir_file(dir, "vocab.txt");
     FILE *in = fopen(src, "rb");
     if (!in)
         die_at(src, 0, "cannot open vocabulary: %s", strerror(errno));
@@ -182,55 +144,55 @@ int main(int argc, char **argv)
             verbose = 1;
         } else if (!strcmp(a, "--cased")) {
             lower = 0;
-        } else if ((v = opt_value("--corpus", argc, argv, &i))) {
+        } else if ((v = cli_opt_value("--corpus", NULL, argc, argv, &i))) {
             corpus = v;
-        } else if ((v = opt_value("--vocab", argc, argv, &i))) {
+        } else if ((v = cli_opt_value("--vocab", NULL, argc, argv, &i))) {
             vocab = v;
-        } else if ((v = opt_value("--out", argc, argv, &i))) {
+        } else if ((v = cli_opt_value("--out", NULL, argc, argv, &i))) {
             out = v;
-        } else if ((v = opt_value("--init", argc, argv, &i))) {
+        } else if ((v = cli_opt_value("--init", NULL, argc, argv, &i))) {
             init = v;
-        } else if ((v = opt_value("--layers", argc, argv, &i))) {
-            c.layers = (int)int_opt(a, v, 1, PEFT_MAX_LAYERS), arch_flag = "--layers";
-        } else if ((v = opt_value("--hidden", argc, argv, &i))) {
-            c.hidden = (int)int_opt(a, v, 1, 1 << 16), arch_flag = "--hidden";
-        } else if ((v = opt_value("--heads", argc, argv, &i))) {
-            c.heads = (int)int_opt(a, v, 1, 1 << 12), arch_flag = "--heads";
-        } else if ((v = opt_value("--intermediate", argc, argv, &i))) {
-            c.intermediate = (int)int_opt(a, v, 1, 1 << 18), arch_flag = "--intermediate";
-        } else if ((v = opt_value("--max-position", argc, argv, &i))) {
-            c.max_position = (int)int_opt(a, v, 3, 1 << 16), arch_flag = "--max-position";
-        } else if ((v = opt_value("--dropout", argc, argv, &i))) {
-            dropout = num_opt(a, v, 0, 0.999999, 0);
-        } else if ((v = opt_value("--max-len", argc, argv, &i))) {
-            max_len = (int)int_opt(a, v, 3, 1 << 16);
-        } else if ((v = opt_value("--max-lines", argc, argv, &i))) {
-            max_lines = int_opt(a, v, 1, 1L << 40);
-        } else if ((v = opt_value("--batch", argc, argv, &i))) {
-            po.batch = (int)int_opt(a, v, 1, 1 << 16);
-        } else if ((v = opt_value("--steps", argc, argv, &i))) {
-            steps = int_opt(a, v, 1, 1L << 40);
-        } else if ((v = opt_value("--epochs", argc, argv, &i))) {
-            epochs = num_opt(a, v, 0, 1e6, 1);
-        } else if ((v = opt_value("--lr", argc, argv, &i))) {
-            po.lr = num_opt(a, v, 0, 10, 0);
-        } else if ((v = opt_value("--warmup", argc, argv, &i))) {
-            po.warmup = num_opt(a, v, 0, 1, 0);
-        } else if ((v = opt_value("--weight-decay", argc, argv, &i))) {
-            po.weight_decay = num_opt(a, v, 0, 10, 0);
-        } else if ((v = opt_value("--clip", argc, argv, &i))) {
-            po.clip = num_opt(a, v, 0, 1e9, 0);
-        } else if ((v = opt_value("--mask-prob", argc, argv, &i))) {
-            mask_prob = num_opt(a, v, 0, 1, 1);
-        } else if ((v = opt_value("--seed", argc, argv, &i))) {
+        } else if ((v = cli_opt_value("--layers", NULL, argc, argv, &i))) {
+            c.layers = (int)cli_long(a, v, 1, PEFT_MAX_LAYERS), arch_flag = "--layers";
+        } else if ((v = cli_opt_value("--hidden", NULL, argc, argv, &i))) {
+            c.hidden = (int)cli_long(a, v, 1, 1 << 16), arch_flag = "--hidden";
+        } else if ((v = cli_opt_value("--heads", NULL, argc, argv, &i))) {
+            c.heads = (int)cli_long(a, v, 1, 1 << 12), arch_flag = "--heads";
+        } else if ((v = cli_opt_value("--intermediate", NULL, argc, argv, &i))) {
+            c.intermediate = (int)cli_long(a, v, 1, 1 << 18), arch_flag = "--intermediate";
+        } else if ((v = cli_opt_value("--max-position", NULL, argc, argv, &i))) {
+            c.max_position = (int)cli_long(a, v, 3, 1 << 16), arch_flag = "--max-position";
+        } else if ((v = cli_opt_value("--dropout", NULL, argc, argv, &i))) {
+            dropout = cli_double(a, v, 0, 0.999999, 0);
+        } else if ((v = cli_opt_value("--max-len", NULL, argc, argv, &i))) {
+            max_len = (int)cli_long(a, v, 3, 1 << 16);
+        } else if ((v = cli_opt_value("--max-lines", NULL, argc, argv, &i))) {
+            max_lines = cli_long(a, v, 1, 1L << 40);
+        } else if ((v = cli_opt_value("--batch", NULL, argc, argv, &i))) {
+            po.batch = (int)cli_long(a, v, 1, 1 << 16);
+        } else if ((v = cli_opt_value("--steps", NULL, argc, argv, &i))) {
+            steps = cli_long(a, v, 1, 1L << 40);
+        } else if ((v = cli_opt_value("--epochs", NULL, argc, argv, &i))) {
+            epochs = cli_double(a, v, 0, 1e6, 1);
+        } else if ((v = cli_opt_value("--lr", NULL, argc, argv, &i))) {
+            po.lr = cli_double(a, v, 0, 10, 0);
+        } else if ((v = cli_opt_value("--warmup", NULL, argc, argv, &i))) {
+            po.warmup = cli_double(a, v, 0, 1, 0);
+        } else if ((v = cli_opt_value("--weight-decay", NULL, argc, argv, &i))) {
+            po.weight_decay = cli_double(a, v, 0, 10, 0);
+        } else if ((v = cli_opt_value("--clip", NULL, argc, argv, &i))) {
+            po.clip = cli_double(a, v, 0, 1e9, 0);
+        } else if ((v = cli_opt_value("--mask-prob", NULL, argc, argv, &i))) {
+            mask_prob = cli_double(a, v, 0, 1, 1);
+        } else if ((v = cli_opt_value("--seed", NULL, argc, argv, &i))) {
             if (parse_long(v, &seed))
                 die_usage("--seed: '%s' is not an integer", v);
-        } else if ((v = opt_value("--threads", argc, argv, &i))) {
-            threads = int_opt(a, v, 1, 1024);
-        } else if ((v = opt_value("--save-every", argc, argv, &i))) {
-            save_every = int_opt(a, v, 1, 1L << 40);
-        } else if ((v = opt_value("--log-every", argc, argv, &i))) {
-            log_every = int_opt(a, v, 1, 1L << 40);
+        } else if ((v = cli_opt_value("--threads", NULL, argc, argv, &i))) {
+            threads = cli_long(a, v, 1, 1024);
+        } else if ((v = cli_opt_value("--save-every", NULL, argc, argv, &i))) {
+            save_every = cli_long(a, v, 1, 1L << 40);
+        } else if ((v = cli_opt_value("--log-every", NULL, argc, argv, &i))) {
+            log_every = cli_long(a, v, 1, 1L << 40);
         } else if (a[0] == '-' && a[1]) {
             die_usage("unknown option '%s'", a);
         } else {
@@ -273,7 +235,7 @@ int main(int argc, char **argv)
 
     /* the model's configuration, checked before the (slow) corpus read */
     if (init) {
-        char *cp = path_join(init, "config.json");
+        char *cp = dir_file(init, "config.json");
         if (hfconfig_load(cp, &c, err, sizeof err))
             die(EXIT_BADINPUT, "%s", err);
         if (c.vocab_size != wv.n)

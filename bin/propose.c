@@ -42,26 +42,6 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 ok, 1 bad input, 2 usage.\n";
 
-static const char *opt_value(const char *name, const char *shortname, int argc, char **argv, int *i)
-{
-    const char *a = argv[*i];
-    size_t k = strlen(name);
-    if (!strncmp(a, name, k) && a[k] == '=') return a + k + 1;
-    if (!strcmp(a, name) || (shortname && !strcmp(a, shortname))) {
-        if (*i + 1 >= argc) die_usage("option '%s' needs an argument", a);
-        return argv[++*i];
-    }
-    return NULL;
-}
-
-static long parse_count(const char *opt, const char *v, long lo, long hi)
-{
-    long x;
-    if (parse_long(v, &x) || x < lo || x > hi)
-        die_usage("%s: expected an integer in %ld..%ld, got '%s'", opt, lo, hi, v);
-    return x;
-}
-
 int main(int argc, char **argv)
 {
     cli_init(argv[0]);
@@ -82,20 +62,20 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--version")) {
             cli_version();
             return 0;
-        } else if ((v = opt_value("--space", "-s", argc, argv, &i))) {
+        } else if ((v = cli_opt_value("--space", "-s", argc, argv, &i))) {
             if (space_path) die_usage("more than one space given ('%s' and '%s')", space_path, v);
             space_path = v;
-        } else if ((v = opt_value("--history", "-H", argc, argv, &i))) {
+        } else if ((v = cli_opt_value("--history", "-H", argc, argv, &i))) {
             hist = v;
-        } else if ((v = opt_value("--objectives", "-o", argc, argv, &i))) {
+        } else if ((v = cli_opt_value("--objectives", "-o", argc, argv, &i))) {
             spec = v;
-        } else if ((v = opt_value("--batch", "-n", argc, argv, &i))) {
-            o.batch = (int)parse_count("--batch", v, 1, 10000);
-        } else if ((v = opt_value("--init", NULL, argc, argv, &i))) {
-            o.init = (int)parse_count("--init", v, 0, 1000000);
-        } else if ((v = opt_value("--seed", NULL, argc, argv, &i))) {
-            o.seed = (uint64_t)parse_count("--seed", v, 0, 9223372036854775807L);
-        } else if ((v = opt_value("--ref", NULL, argc, argv, &i))) {
+        } else if ((v = cli_opt_value("--batch", "-n", argc, argv, &i))) {
+            o.batch = (int)cli_long("--batch", v, 1, 10000);
+        } else if ((v = cli_opt_value("--init", NULL, argc, argv, &i))) {
+            o.init = (int)cli_long("--init", v, 0, 1000000);
+        } else if ((v = cli_opt_value("--seed", NULL, argc, argv, &i))) {
+            o.seed = (uint64_t)cli_long("--seed", v, 0, 9223372036854775807L);
+        } else if ((v = cli_opt_value("--ref", NULL, argc, argv, &i))) {
             refspec = v;
         } else if (!strcmp(a, "--explain")) {
             explain = 1;

@@ -73,30 +73,6 @@ enum {
     O_HELP, O_VERSION
 };
 
-static long opt_long(const char *name, const char *s, long lo, long hi)
-{
-    long v;
-    if (parse_long(s, &v) < 0 || v < lo || v > hi)
-        die_usage("--%s: '%s' is not an integer in [%ld, %ld]", name, s, lo, hi);
-    return v;
-}
-
-static double opt_double(const char *name, const char *s, double lo, double hi)
-{
-    double v;
-    if (parse_double(s, &v) < 0 || v < lo || v > hi)
-        die_usage("--%s: '%s' is not a number in [%g, %g]", name, s, lo, hi);
-    return v;
-}
-
-static char *path_join(const char *dir, const char *file)
-{
-    size_t n = strlen(dir) + strlen(file) + 2;
-    char *p = xmalloc(n);
-    snprintf(p, n, "%s/%s", dir, file);
-    return p;
-}
-
 static int exists(const char *p)
 {
     FILE *f = fopen(p, "r");
@@ -209,20 +185,20 @@ int main(int argc, char **argv)
         case O_LABELS: labels = optarg; break;
         case O_REGRESSION: regression = 1; break;
         case O_METRIC: metric = optarg; break;
-        case O_MAXTRAIN: max_train = opt_long("max-train", optarg, 1, 1L << 40); break;
-        case O_TRAINFRAC: train_frac = opt_double("train-frac", optarg, 1e-9, 1.0); break;
-        case O_DEVFROM: dev_from_train = opt_double("dev-from-train", optarg, 1e-9, 0.9); break;
-        case O_MAXLEN: o.max_len = (int)opt_long("max-len", optarg, 3, 4096); max_len_set = 1; break;
-        case O_EPOCHS: o.epochs = (int)opt_long("epochs", optarg, 0, 100000); break;
-        case O_LR: o.lr = opt_double("lr", optarg, 0, 1e6); break;
-        case O_BATCH: o.batch = (int)opt_long("batch", optarg, 1, 4096); break;
-        case O_WARMUP: o.warmup = opt_double("warmup", optarg, 0, 1); break;
-        case O_WD: o.weight_decay = opt_double("weight-decay", optarg, 0, 10); break;
-        case O_CLIP: o.clip = opt_double("clip", optarg, 0, 1e9); break;
-        case O_EVALEVERY: o.eval_every = opt_long("eval-every", optarg, 0, 1L << 40); break;
-        case O_PATIENCE: o.patience = (int)opt_long("patience", optarg, 0, 1000000); break;
-        case O_SEED: o.seed = (uint64_t)opt_long("seed", optarg, 0, 0x7fffffffffffffffL); break;
-        case O_THREADS: threads = (int)opt_long("threads", optarg, 1, 1024); break;
+        case O_MAXTRAIN: max_train = cli_long("--max-train", optarg, 1, 1L << 40); break;
+        case O_TRAINFRAC: train_frac = cli_double("--train-frac", optarg, 1e-9, 1.0, 0); break;
+        case O_DEVFROM: dev_from_train = cli_double("--dev-from-train", optarg, 1e-9, 0.9, 0); break;
+        case O_MAXLEN: o.max_len = (int)cli_long("--max-len", optarg, 3, 4096); max_len_set = 1; break;
+        case O_EPOCHS: o.epochs = (int)cli_long("--epochs", optarg, 0, 100000); break;
+        case O_LR: o.lr = cli_double("--lr", optarg, 0, 1e6, 0); break;
+        case O_BATCH: o.batch = (int)cli_long("--batch", optarg, 1, 4096); break;
+        case O_WARMUP: o.warmup = cli_double("--warmup", optarg, 0, 1, 0); break;
+        case O_WD: o.weight_decay = cli_double("--weight-decay", optarg, 0, 10, 0); break;
+        case O_CLIP: o.clip = cli_double("--clip", optarg, 0, 1e9, 0); break;
+        case O_EVALEVERY: o.eval_every = cli_long("--eval-every", optarg, 0, 1L << 40); break;
+        case O_PATIENCE: o.patience = (int)cli_long("--patience", optarg, 0, 1000000); break;
+        case O_SEED: o.seed = (uint64_t)cli_long("--seed", optarg, 0, 0x7fffffffffffffffL); break;
+        case O_THREADS: threads = (int)cli_long("--threads", optarg, 1, 1024); break;
         case O_FULL: o.full = 1; break;
         case O_PRED: pred_tmpl = optarg; break;
         case O_CSV: csv = 1; break;
@@ -241,12 +217,12 @@ int main(int argc, char **argv)
     char *own_train = NULL, *own_dev = NULL, *own_vocab = NULL;
     if (data_dir) {
         if (!train_path)
-            train_path = own_train = path_join(data_dir, "train.tsv");
+            train_path = own_train = dir_file(data_dir, "train.tsv");
         if (!dev_path && dev_from_train <= 0) {
-            own_dev = path_join(data_dir, "dev.tsv");
+            own_dev = dir_file(data_dir, "dev.tsv");
             if (!exists(own_dev)) {
                 free(own_dev);
-                own_dev = path_join(data_dir, "validation.tsv");
+                own_dev = dir_file(data_dir, "validation.tsv");
             }
             dev_path = own_dev;
         }
@@ -258,7 +234,7 @@ int main(int argc, char **argv)
     if (dev_path && dev_from_train > 0)
         die_usage("--dev and --dev-from-train exclude each other");
     if (!vocab_path)
-        vocab_path = own_vocab = path_join(o.model_dir, "vocab.txt");
+        vocab_path = own_vocab = dir_file(o.model_dir, "vocab.txt");
 
     char err[1024];
     task_spec sp;
@@ -279,7 +255,7 @@ int main(int argc, char **argv)
         log_openblas(stderr);
 
     /* The model's constants: depth for the layer flags, sizes for counts. */
-    char *cfg_path = path_join(o.model_dir, "config.json");
+    char *cfg_path = dir_file(o.model_dir, "config.json");
     bert_config bc;
     if (hfconfig_load(cfg_path, &bc, err, sizeof err) < 0)
         die(EXIT_BADINPUT, "%s", err);

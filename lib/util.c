@@ -173,6 +173,44 @@ int parse_double(const char *s, double *out)
     return 0;
 }
 
+const char *cli_opt_value(const char *name, const char *shortname, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    size_t k = strlen(name);
+    if (!strncmp(a, name, k) && a[k] == '=')
+        return a + k + 1;
+    if (!strcmp(a, name) || (shortname && !strcmp(a, shortname))) {
+        if (*i + 1 >= argc)
+            die_usage("option '%s' needs an argument", a);
+        return argv[++*i];
+    }
+    return NULL;
+}
+
+long cli_long(const char *opt, const char *v, long lo, long hi)
+{
+    long x;
+    if (parse_long(v, &x) || x < lo || x > hi)
+        die_usage("%s: '%s' is not an integer in [%ld, %ld]", opt, v, lo, hi);
+    return x;
+}
+
+double cli_double(const char *opt, const char *v, double lo, double hi, int open_lo)
+{
+    double x;
+    if (parse_double(v, &x) || x < lo || x > hi || (open_lo && x == lo))
+        die_usage("%s: '%s' is not a number in %c%g, %g]", opt, v, open_lo ? '(' : '[', lo, hi);
+    return x;
+}
+
+char *dir_file(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = xmalloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
 static uint64_t splitmix64(uint64_t *x)
 {
     uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);

@@ -61,6 +61,17 @@ void out_flush(void);
 int parse_long(const char *s, long *out);
 int parse_double(const char *s, double *out); /* rejects nan/inf */
 
+/* Command-line helpers for main(). cli_opt_value: if argv[*i] is the option
+ * NAME (as "NAME VALUE" or "NAME=VALUE") or SHORTNAME (may be NULL), return
+ * its value (advancing *i past it), else NULL; a missing value is a usage
+ * error. cli_long / cli_double: the value as a number in [lo, hi] (with
+ * open_lo, lo itself excluded), else a usage error naming the option. */
+const char *cli_opt_value(const char *name, const char *shortname, int argc, char **argv, int *i);
+long cli_long(const char *opt, const char *v, long lo, long hi);
+double cli_double(const char *opt, const char *v, double lo, double hi, int open_lo);
+/* "DIR/NAME", newly allocated. */
+char *dir_file(const char *dir, const char *name);
+
 /* Deterministic RNG (xoshiro256** seeded through splitmix64). */
 typedef struct { uint64_t s[4]; } rng_t;
 void rng_seed(rng_t *r, uint64_t seed);
