@@ -28,14 +28,6 @@ static const char usage_text[] =
     "params_trainable params_total.\n"
     "Exit status: 0 ok, 1 invalid or unreadable checkpoint, 2 usage.\n";
 
-static char *join(const char *dir, const char *f)
-{
-    size_t n = strlen(dir) + strlen(f) + 2;
-    char *p = xmalloc(n);
-    snprintf(p, n, "%s/%s", dir, f);
-    return p;
-}
-
 int main(int argc, char **argv)
 {
     cli_init(argv[0]);
@@ -66,7 +58,7 @@ int main(int argc, char **argv)
 
     char err[1024];
     /* PEFT configuration and task from the metadata, if any */
-    char *cpath = join(dir, "config.json"), *wpath = join(dir, "model.safetensors");
+    char *cpath = dir_file(dir, "config.json"), *wpath = dir_file(dir, "model.safetensors");
     bert_config c;
     if (hfconfig_load(cpath, &c, err, sizeof err))
         die(EXIT_BADINPUT, "%s", err);

@@ -1070,14 +1070,6 @@ int bert_meta_parse(const st_file *f, int n_layers, peft_config *p, bert_task *t
 
 /* ------------------------------------------------------------------ load */
 
-static char *path_join(const char *dir, const char *file)
-{
-    size_t n = strlen(dir) + strlen(file) + 2;
-    char *p = xmalloc(n);
-    snprintf(p, n, "%s/%s", dir, file);
-    return p;
-}
-
 static const st_tensor *lookup(const st_file *f, const char *name)
 {
     char buf[160];
@@ -1118,7 +1110,7 @@ static void fmt_shape(char *buf, size_t n, int nd, const long long *s)
 
 bert_model *bert_load(const char *dir, const bert_opts *o, char *err, size_t errlen)
 {
-    char *cpath = path_join(dir, "config.json"), *wpath = path_join(dir, "model.safetensors");
+    char *cpath = dir_file(dir, "config.json"), *wpath = dir_file(dir, "model.safetensors");
     bert_model *m = NULL;
     st_file *f = NULL;
     unsigned char *present = NULL;
@@ -1326,7 +1318,7 @@ int bert_save_kinds(const bert_model *m, const char *dir, st_dtype dtype, unsign
     }
     if (mkdir_p1(dir, err, errlen))
         return -1;
-    char *cpath = path_join(dir, "config.json"), *wpath = path_join(dir, "model.safetensors");
+    char *cpath = dir_file(dir, "config.json"), *wpath = dir_file(dir, "model.safetensors");
     int rc = -1;
     char sa[24], pa[24], pt[24], lora[24], alpha[32], mid[24], full[8];
     char layers[2 * PEFT_MAX_LAYERS + 1];
