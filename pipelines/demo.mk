@@ -46,6 +46,7 @@ $(RUN)/front.tsv: $(MODEL)/model.safetensors
 # (score 0, 100% of the base model), and the front itself.
 $(RUN)/summary.txt: $(RUN)/front.tsv
 	{ echo "AutoPEFT on the embedded default (WordNet $(TASK)), $(EVALS) evaluations."; \
+	  jq -r '"Encoder: \(.num_hidden_layers) layers, hidden \(.hidden_size), \(.num_attention_heads) heads, vocabulary \(.vocab_size) (pretrained here by MLM)."' $(MODEL)/config.json; \
 	  echo "Hypervolume of (score, params_pct) against reference ($(REF)):"; \
 	  pareto --objectives score:max,params_pct:min --hv --ref $(REF) $(RUN)/history.tsv; \
 	  echo; echo "Pareto front:"; \

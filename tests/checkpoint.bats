@@ -196,3 +196,12 @@ value() { awk -F'\t' -v k="$1" '$1 == k { print $2 }' <<<"$output"; }
     [ "$status" -eq 2 ]
     [ ! -e "$BATS_TEST_TMPDIR/x" ]
 }
+
+@test "config.json written by model-init is valid JSON that jq reads back" {
+    command -v jq >/dev/null || skip "jq not installed"
+    model-init --layers 3 --hidden 24 --heads 4 --vocab-size 50 --labels 3 "$BATS_TEST_TMPDIR/j" >/dev/null
+    run jq -r '[.num_hidden_layers, .hidden_size, .num_attention_heads, .vocab_size, (.id2label | length), .model_type] | @tsv' \
+        "$BATS_TEST_TMPDIR/j/config.json"
+    assert_success
+    assert_output "$(printf '3\t24\t4\t50\t3\tbert')"
+}
