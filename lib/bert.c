@@ -552,6 +552,21 @@ void bert_set_training(bert_model *m, int on) { m->training = on != 0; }
 
 void bert_set_dropout_seed(bert_model *m, uint64_t seed) { rng_seed(&m->rng, seed); }
 
+/* Layer l's prefix: its length (0 when the layer has none) and, in *off,
+ * the offset of its keys in the prefix MLP output p_kv (pt rows of
+ * 2*H*La floats: per active layer a, keys at a*2H, values at a*2H + H). */
+static int prefix_slice(const bert_model *m, int l, long *off)
+{
+    *off = 0;
+    if (!m->p_kv || !m->peft.layer_on[l])
+        return 0;
+    int ai = 0;
+    for (int k = 0; k < l; k++)
+        ai += m->peft.layer_on[k] != 0;
+    *off = (long)ai * 2 * m->cfg.hidden;
+    return m->peft.pt;
+}
+
 static void layer_forward(bert_model *m, int l, const float *x, int B, int T, float ph, float pa,
                           rng_t *rng)
 {
@@ -572,17 +587,9 @@ static void layer_forward(bert_model *m, int l, const float *x, int B, int T, fl
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, BT, H, r, s, a->lv, r, w->lv_b, r,
                     1.0f, a->qkv + 2 * H, 3 * H);
     }
-    int pt = 0, ldp = 0;
-    const float *pk = NULL, *pv = NULL;
-    if (m->p_kv && m->peft.layer_on[l]) {
-        int La = peft_active_layers(&m->peft), ai = 0;
-        for (int k = 0; k < l; k++)
-            ai += m->peft.layer_on[k] != 0;
-        pt = m->peft.pt;
-        ldp = 2 * H * La;
-        pk = m->p_kv + (long)ai * 2 * H;
-        pv = pk + H;
-    }
+    long off;
+    int pt = prefix_slice(m, l, &off), ldp = 2 * H * peft_active_layers(&m->peft);
+    const float *pk = pt ? m->p_kv + off : NULL, *pv = pt ? pk + H : NULL;
     attention_forward(a->ctx, a->att, a->att_keep, m->att_scratch, a->qkv, pk, pv, ldp,
                       m->mask_copy, pa, rng, B, T, NH, hd, pt);
     linear_forward(tmp, a->ctx, w->ao_w, w->ao_b, BT, H, H);
@@ -824,20 +831,10 @@ static void layer_backward(bert_model *m, int l, const float *x, const float *do
     dropout_backward(dao, a->ao_keep, dres1, ph, n);
     zero(dctx, n);
     linear_backward(dctx, g->ao_w, g->ao_b, dao, a->ctx, w->ao_w, BT, H, H);
-    int pt = 0, ldp = 0;
-    const float *pk = NULL, *pv = NULL;
-    float *dpk = NULL, *dpv = NULL;
-    if (m->p_kv && m->peft.layer_on[l]) {
-        int La = peft_active_layers(&m->peft), ai = 0;
-        for (int k = 0; k < l; k++)
-            ai += m->peft.layer_on[k] != 0;
-        pt = m->peft.pt;
-        ldp = 2 * H * La;
-        pk = m->p_kv + (long)ai * 2 * H;
-        pv = pk + H;
-        dpk = m->dkv + (long)ai * 2 * H;
-        dpv = dpk + H;
-    }
+    long off;
+    int pt = prefix_slice(m, l, &off), ldp = 2 * H * peft_active_layers(&m->peft);
+    const float *pk = pt ? m->p_kv + off : NULL, *pv = pt ? pk + H : NULL;
+    float *dpk = pt ? m->dkv + off : NULL, *dpv = pt ? dpk + H : NULL;
     zero(m->dqkv, (long)BT * 3 * H);
     attention_backward(m->dqkv, dpk, dpv, m->att_scratch, dctx, a->att, a->att_keep, a->qkv, pk, pv,
                        ldp, m->p_att, B, T, NH, hd, pt);
