@@ -72,6 +72,12 @@ bench: all
 demo: $(BINS)
 	PATH="$(CURDIR)/bin:$$PATH" $(MAKE) -f pipelines/demo.mk
 
+# The same workflow on your own checkpoint and tasks (pipelines/autopeft.mk):
+#   make search MODEL=path/to/bert DATA=path/to/RTE TASK=rte [EVALS=... JOBS=...]
+#   make transfer / baselines / rescore / report  (same variables)
+search transfer baselines rescore report: $(BINS)
+	PATH="$(CURDIR)/bin:$$PATH" $(MAKE) -f pipelines/autopeft.mk $@
+
 install: $(BINS)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
 	for b in $(BINS); do install -m 755 $$b $(DESTDIR)$(BINDIR)/; done
@@ -84,5 +90,5 @@ uninstall:
 clean:
 	rm -rf $(B) $(BINS)
 
-.PHONY: all check bench demo install uninstall clean FORCE
+.PHONY: all check bench demo search transfer baselines rescore report install uninstall clean FORCE
 .SECONDARY:

@@ -5,6 +5,7 @@
 #include "record.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,11 @@ static const char usage_text[] =
     "      --ref A,B[,...]    hypervolume reference point, one number per\n"
     "                         objective in the objectives' own units: only\n"
     "                         records strictly better in every objective count\n"
+    "      --tol NAME=X|NAME=@COL[,...]\n"
+    "                         ties in the filter: values of objective NAME that\n"
+    "                         differ by at most X, or by at most the combined\n"
+    "                         spread sqrt(a^2 + b^2) of the two records' COL\n"
+    "                         values (e.g. standard errors), count as equal\n"
     "      --any-status       use every record; by default, when there is a\n"
     "                         'status' column, records whose status is not 'ok'\n"
     "                         are ignored (dropped from the output)\n"
@@ -55,7 +61,7 @@ static void fmt_double(char *buf, size_t n, double v)
 int main(int argc, char **argv)
 {
     cli_init(argv[0]);
-    const char *spec = NULL, *refspec = NULL;
+    const char *spec = NULL, *refspec = NULL, *tolspec = NULL;
     int do_rank = 0, do_hv = 0, any_status = 0, force_csv = 0;
     const char **files = xmalloc((size_t)(argc + 1) * sizeof *files);
     int nfiles = 0, opts_done = 0;
@@ -77,6 +83,8 @@ int main(int argc, char **argv)
             spec = v;
         } else if ((v = cli_opt_value("--ref", NULL, argc, argv, &i))) {
             refspec = v;
+        } else if ((v = cli_opt_value("--tol", NULL, argc, argv, &i))) {
+            tolspec = v;
         } else if (!strcmp(a, "--rank")) {
             do_rank = 1;
         } else if (!strcmp(a, "--hv")) {
@@ -106,6 +114,38 @@ int main(int argc, char **argv)
     if (do_hv && obj_parse_ref(&s, refspec, ref, err, sizeof err))
         die_usage("%s", err);
     const int d = s.n;
+    /* --tol: per objective, an absolute tolerance or a column of spreads */
+    double tol_abs[OBJ_MAX] = {0};
+    char *tol_name[OBJ_MAX] = {0};
+    int tol_col[OBJ_MAX], any_tol = tolspec != NULL;
+    if (tolspec && (do_hv || do_rank))
+        die_usage("--tol applies to the filter, not to --rank or --hv");
+    for (const char *p = tolspec; p && *p;) {
+        size_t len = strcspn(p, ",");
+        const char *eq = memchr(p, '=', len);
+        if (!eq)
+            die_usage("--tol: '%.*s' is not NAME=X or NAME=@COL", (int)len, p);
+        int k = 0;
+        while (k < d && (strlen(s.name[k]) != (size_t)(eq - p) || strncmp(s.name[k], p, (size_t)(eq - p))))
+            k++;
+        if (k == d)
+            die_usage("--tol: '%.*s' is not one of the objectives", (int)(eq - p), p);
+        char *val = xmalloc(len + 1);
+        memcpy(val, eq + 1, len - (size_t)(eq + 1 - p));
+        val[len - (size_t)(eq + 1 - p)] = 0;
+        if (val[0] == '@') {
+            if (!val[1])
+                die_usage("--tol: '%.*s': empty column name", (int)len, p);
+            tol_name[k] = xstrdup(val + 1);
+        } else if (parse_double(val, &tol_abs[k]) || tol_abs[k] < 0) {
+            die_usage("--tol: '%s' is not a non-negative number", val);
+        }
+        free(val);
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    double *tv = NULL;
 
     /* Read everything first: the output depends on all records, and an
      * error anywhere must leave stdout empty. */
@@ -136,6 +176,11 @@ int main(int argc, char **argv)
         if (obj_resolve(&s, r, err, sizeof err))
             die(EXIT_BADINPUT, "%s", err);
         int status_col = any_status ? -1 : rec_col(r, "status");
+        for (int k = 0; k < d; k++) {
+            tol_col[k] = -1;
+            if (tol_name[k] && (tol_col[k] = rec_col(r, tol_name[k])) < 0)
+                die_at(rec_name(r), 1, "missing column '%s' (named by --tol)", tol_name[k]);
+        }
         const char *fname = path; /* argv strings live until exit */
         int rc;
         while ((rc = rec_next(r)) == 1) {
@@ -145,6 +190,15 @@ int main(int argc, char **argv)
                 cap = cap ? 2 * cap : 256;
                 recs = xrealloc(recs, (size_t)cap * sizeof *recs);
                 y = xrealloc(y, (size_t)cap * (size_t)d * sizeof *y);
+                if (any_tol)
+                    tv = xrealloc(tv, (size_t)cap * (size_t)d * sizeof *tv);
+            }
+            for (int k = 0; any_tol && k < d; k++) {
+                double t = tol_abs[k] / sqrt(2.0); /* hypot of two equal halves = X */
+                if (tol_col[k] >= 0 && (parse_double(rec_field(r, tol_col[k]), &t) || t < 0))
+                    die_at(rec_name(r), rec_line(r), "column '%s': '%s' is not a non-negative number",
+                           tol_name[k], rec_field(r, tol_col[k]));
+                tv[n * d + k] = t;
             }
             if (obj_read_min(&s, r, y + n * d, err, sizeof err))
                 die(EXIT_BADINPUT, "%s", err);
@@ -187,7 +241,7 @@ int main(int argc, char **argv)
             pareto_rank(y, rank, n, d);
             memset(keep, 1, (size_t)(n > 0 ? n : 1));
         } else {
-            pareto_nondominated(y, keep, n, d);
+            pareto_nondominated_tol(y, tv, keep, n, d);
         }
         /* A TSV output cannot hold TABs/newlines that came from CSV input:
          * check every field before the first byte is written. */
@@ -234,6 +288,9 @@ int main(int argc, char **argv)
     free(hdr);
     free(recs);
     free(y);
+    free(tv);
+    for (int k = 0; k < d; k++)
+        free(tol_name[k]);
     free(files);
     obj_free(&s);
     return 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "baselines.h"
 #include "hfconfig.h"
 #include "record.h"
 #include "space.h"
@@ -39,6 +40,9 @@ static void usage(void)
            "      --replace             --sample with replacement (duplicates allowed)\n"
            "      --grid                every valid configuration (refused above %.0f)\n"
            "      --params              add columns params and params_pct (needs a model)\n"
+           "      --baselines           the standard baselines of the model instead: serial\n"
+           "                            adapter, parallel adapter, prefix and LoRA alone at 3\n"
+           "                            sizes each in every layer, and full fine-tuning (full=1)\n"
            "Output:\n"
            "  -o, --output FILE         write FILE atomically instead of stdout\n"
            "      --csv                 write records as CSV\n"
@@ -112,11 +116,53 @@ static void emit(const space *s, out_ctx *o, const int *lv)
         die(EXIT_BADINPUT, "%s", err);
 }
 
+static void write_baselines(const space_model *m, FILE *f, int csv)
+{
+    baseline b[BASELINES_MAX];
+    int n = baselines_make(m, b);
+    char err[512];
+    long long base = m->base_params > 0 ? m->base_params
+                                        : bert_base_param_count(m->vocab, m->hidden, m->layers, m->intermediate,
+                                                                m->max_position, m->type_vocab);
+    rec_writer *w = rec_writer_new(f, csv ? REC_CSV : REC_TSV);
+    rec_row row = {0};
+    const char *head[] = {"id", "family", "sa", "pa", "pt", "lora"};
+    for (size_t i = 0; i < sizeof head / sizeof *head; i++)
+        row_push(&row, head[i]);
+    for (int l = 0; l < m->layers; l++)
+        row_pushf(&row, "l%d", l);
+    row_push(&row, "full");
+    row_push(&row, "params");
+    row_push(&row, "params_pct");
+    for (int i = 0; i <= n; i++) {
+        if (i > 0) {
+            const peft_config *c = &b[i - 1].cfg;
+            long long p = c->full ? base : peft_params_added(m->hidden, c);
+            row_clear(&row);
+            row_push(&row, b[i - 1].id);
+            row_push(&row, b[i - 1].family);
+            row_pushf(&row, "%d", c->sa);
+            row_pushf(&row, "%d", c->pa);
+            row_pushf(&row, "%d", c->pt);
+            row_pushf(&row, "%d", c->lora);
+            for (int l = 0; l < m->layers; l++)
+                row_push(&row, c->layer_on[l] ? "1" : "0");
+            row_push(&row, c->full ? "1" : "0");
+            row_pushf(&row, "%lld", p);
+            row_pushf(&row, "%.6f", 100.0 * (double)p / (double)base);
+        }
+        if (rec_write(w, row.n, (const char *const *)row.v, err, sizeof err))
+            die(EXIT_BADINPUT, "%s", err);
+    }
+    row_free(&row);
+    rec_writer_free(w);
+}
+
 int main(int argc, char **argv)
 {
     cli_init(argv[0]);
     enum { O_HIDDEN = 256, O_LAYERS, O_HEADS, O_INTER, O_VOCAB, O_MAXPOS, O_TYPEV, O_BASE, O_MODULES,
-           O_SPACE, O_SAMPLE, O_SEED, O_REPLACE, O_GRID, O_PARAMS, O_CSV, O_VERSION };
+           O_SPACE, O_SAMPLE, O_SEED, O_REPLACE, O_GRID, O_PARAMS, O_BASELINES, O_CSV, O_VERSION };
     static const struct option opts[] = {
         {"hidden", required_argument, 0, O_HIDDEN},   {"layers", required_argument, 0, O_LAYERS},
         {"heads", required_argument, 0, O_HEADS},     {"intermediate", required_argument, 0, O_INTER},
@@ -126,11 +172,12 @@ int main(int argc, char **argv)
         {"sample", required_argument, 0, O_SAMPLE},   {"seed", required_argument, 0, O_SEED},
         {"replace", no_argument, 0, O_REPLACE},       {"grid", no_argument, 0, O_GRID},
         {"params", no_argument, 0, O_PARAMS},         {"csv", no_argument, 0, O_CSV},
+        {"baselines", no_argument, 0, O_BASELINES},
         {"output", required_argument, 0, 'o'},        {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, O_VERSION},       {0, 0, 0, 0},
     };
     space_model m = {0};
-    int model_opt = 0, grid = 0, params = 0, csv = 0, replace = 0;
+    int model_opt = 0, grid = 0, params = 0, csv = 0, replace = 0, baselines = 0;
     long sample = -1;
     unsigned long long seed = 1;
     const char *space_path = NULL, *out_path = NULL, *modules = "sa,pa,pt";
@@ -171,6 +218,7 @@ int main(int argc, char **argv)
         case O_REPLACE: replace = 1; break;
         case O_GRID: grid = 1; break;
         case O_PARAMS: params = 1; break;
+        case O_BASELINES: baselines = 1; break;
         case O_CSV: csv = 1; break;
         case 'o': out_path = optarg; break;
         case 'h': usage(); return 0;
@@ -193,28 +241,15 @@ int main(int argc, char **argv)
         die_usage("--replace needs --sample");
     if (params && !grid && sample < 0)
         die_usage("--params needs --sample or --grid");
-    if (csv && !grid && sample < 0)
-        die_usage("--csv applies to records (--sample or --grid)");
-
-    /* modules */
-    m.mods = 0;
-    {
-        char *buf = xstrdup(modules), *save = NULL;
-        static const char *names[MOD_COUNT] = {"sa", "pa", "pt", "lora"};
-        for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-            int k = 0;
-            while (k < MOD_COUNT && strcmp(t, names[k]))
-                k++;
-            if (k == MOD_COUNT)
-                die_usage("--modules: unknown module '%s' (expected sa, pa, pt, lora)", t);
-            m.mods |= 1u << k;
-        }
-        free(buf);
-        if (!m.mods)
-            die_usage("--modules: empty list");
-    }
+    if (baselines && (space_path || grid || sample > 0 || params))
+        die_usage("--baselines takes a model, not --space, --sample, --grid or --params");
+    if (csv && !grid && sample < 0 && !baselines)
+        die_usage("--csv applies to records (--sample, --grid or --baselines)");
 
     char err[1024];
+    if (space_parse_modules(modules, &m.mods, err, sizeof err))
+        die_usage("--modules: %s", err);
+
     space *s;
     if (space_path) {
         s = space_load(space_path, err, sizeof err);
@@ -222,22 +257,10 @@ int main(int argc, char **argv)
             die(EXIT_BADINPUT, "%s", err);
     } else {
         if (config) {
-            char path[4096];
-            struct stat st;
-            if (!stat(config, &st) && S_ISDIR(st.st_mode))
-                snprintf(path, sizeof path, "%s/config.json", config);
-            else
-                snprintf(path, sizeof path, "%s", config);
-            bert_config bc;
-            if (hfconfig_load(path, &bc, err, sizeof err))
+            unsigned mods = m.mods;
+            if (space_model_load(config, &m, err, sizeof err))
                 die(EXIT_BADINPUT, "%s", err);
-            m.hidden = bc.hidden;
-            m.layers = bc.layers;
-            m.heads = bc.heads;
-            m.intermediate = bc.intermediate;
-            m.vocab = bc.vocab_size;
-            m.max_position = bc.max_position;
-            m.type_vocab = bc.type_vocab;
+            m.mods = mods;
         } else {
             if (!m.hidden)
                 m.hidden = 768;
@@ -290,7 +313,9 @@ int main(int argc, char **argv)
 
     int nd = space_ndims(s);
     int *lv = xcalloc((size_t)nd, sizeof *lv);
-    if (!grid && sample < 0) {
+    if (baselines) {
+        write_baselines(&m, f, csv);
+    } else if (!grid && sample < 0) {
         if (space_write(s, f))
             die(EXIT_BADINPUT, "cannot write the space");
     } else {

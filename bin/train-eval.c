@@ -35,6 +35,8 @@ static void usage(void)
            "      --labels A,B,...     custom task: label set (default: collected from train)\n"
            "      --regression         custom task: the label is a real number\n"
            "      --metric M[,M...]    custom task: metrics, main first\n"
+           "      --task-name NAME     the name written in the task column (default: the\n"
+           "                           task's, 'custom' for a custom task)\n"
            "Data:\n"
            "      --max-train N        at most N training examples (stratified, by --seed)\n"
            "      --train-frac F       keep a fraction F of the training examples\n"
@@ -50,7 +52,8 @@ static void usage(void)
            "      --clip X             gradient-norm clipping (default 1; 0 = off)\n"
            "      --eval-every N       evaluate every N steps (default: every epoch)\n"
            "      --patience N         stop after N evaluations without improvement (default: never)\n"
-           "      --seed N             seed for new weights, data order and dropout (default 42)\n"
+           "      --seed N             seed for new weights, data order and dropout (default 42);\n"
+           "                           a record's own 'seed' column overrides it for that record\n"
            "      --threads N          OpenBLAS threads (default: OpenBLAS's own)\n"
            "      --full               full fine-tuning baseline (every weight trained)\n"
            "Output:\n"
@@ -70,7 +73,7 @@ enum {
     O_VOCAB = 256, O_CASED, O_TRAIN, O_DEV, O_DATA, O_FORMAT, O_TEXTA, O_TEXTB, O_LABEL, O_LABELS,
     O_REGRESSION, O_METRIC, O_MAXTRAIN, O_TRAINFRAC, O_DEVFROM, O_MAXLEN, O_EPOCHS, O_LR, O_BATCH,
     O_WARMUP, O_WD, O_CLIP, O_EVALEVERY, O_PATIENCE, O_SEED, O_THREADS, O_FULL, O_PRED, O_CSV,
-    O_HELP, O_VERSION
+    O_TASKNAME, O_HELP, O_VERSION
 };
 
 static int exists(const char *p)
@@ -140,7 +143,7 @@ int main(int argc, char **argv)
     te_options_default(&o);
     const char *vocab_path = NULL, *task_name = NULL, *train_path = NULL, *dev_path = NULL, *data_dir = NULL;
     const char *text_a = NULL, *text_b = NULL, *label_col = NULL, *labels = NULL, *metric = NULL;
-    const char *pred_tmpl = NULL;
+    const char *pred_tmpl = NULL, *task_label = NULL;
     int format = TASK_FMT_AUTO, max_len_set = 0, cased = 0, regression = 0, threads = 0, csv = 0, verbose = 0;
     long max_train = -1;
     double train_frac = 1.0, dev_from_train = 0;
@@ -162,6 +165,7 @@ int main(int argc, char **argv)
         {"seed", required_argument, 0, O_SEED}, {"threads", required_argument, 0, O_THREADS},
         {"full", no_argument, 0, O_FULL}, {"predictions", required_argument, 0, O_PRED},
         {"csv", no_argument, 0, O_CSV}, {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
+        {"task-name", required_argument, 0, O_TASKNAME},
         {"help", no_argument, 0, O_HELP}, {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0}};
     int c;
     opterr = 0;
@@ -185,6 +189,11 @@ int main(int argc, char **argv)
         case O_LABELS: labels = optarg; break;
         case O_REGRESSION: regression = 1; break;
         case O_METRIC: metric = optarg; break;
+        case O_TASKNAME:
+            if (!*optarg || strlen(optarg) > 63 || strpbrk(optarg, "\t\r\n"))
+                die_usage("--task-name: '%s' is not a name", optarg);
+            task_label = optarg;
+            break;
         case O_MAXTRAIN: max_train = cli_long("--max-train", optarg, 1, 1L << 40); break;
         case O_TRAINFRAC: train_frac = cli_double("--train-frac", optarg, 1e-9, 1.0, 0); break;
         case O_DEVFROM: dev_from_train = cli_double("--dev-from-train", optarg, 1e-9, 0.9, 0); break;
@@ -365,8 +374,18 @@ int main(int argc, char **argv)
                     die(EXIT_BADINPUT, "%s", err);
                 header_pending = 0;
             }
+            /* a record's own seed (column 'seed') replaces --seed for it */
+            te_options ro = o;
+            int c_seed = rec_col(r, "seed");
+            if (c_seed >= 0 && *rec_field(r, c_seed)) {
+                long sv;
+                if (parse_long(rec_field(r, c_seed), &sv) < 0 || sv < 0)
+                    die_at(path, rec_line(r), "column 'seed': '%s' is not a non-negative integer",
+                           rec_field(r, c_seed));
+                ro.seed = (uint64_t)sv;
+            }
             te_result res;
-            te_run(&o, &pc, &sp, &tr, &dv, &dev, id, &res);
+            te_run(&ro, &pc, &sp, &tr, &dv, &dev, id, &res);
             if (res.ok && pred_tmpl && write_predictions(pred_tmpl, id, &sp, &dv, &res, err, sizeof err) < 0) {
                 res.ok = 0;
                 snprintf(res.message, sizeof res.message, "%.500s", err);
@@ -375,7 +394,8 @@ int main(int argc, char **argv)
                 clean_message(res.message);
             if (!o.quiet && !res.ok)
                 fprintf(stderr, "train-eval: %s: error: %s\n", id, res.message);
-            long long params = peft_params_added(bc.hidden, &pc);
+            /* full fine-tuning trains (and so adds, per task) a whole copy of the model */
+            long long params = (pc.full || o.full) ? base : peft_params_added(bc.hidden, &pc);
             long long trainable = res.trainable;
             /* output record */
             row_clear(&row);
@@ -383,7 +403,7 @@ int main(int argc, char **argv)
                 row_push(&row, i < rec_nfields(r) ? rec_field(r, i) : "");
             char v[16][64];
             int k = 0;
-            snprintf(v[k++], 64, "%s", sp.name);
+            snprintf(v[k++], 64, "%s", task_label ? task_label : sp.name);
             snprintf(v[k++], 64, "%s", sp.metrics[0]);
             if (res.ok) {
                 fmt_num(v[k], 64, res.best[0]); k++;
@@ -405,7 +425,7 @@ int main(int argc, char **argv)
                 v[k++][0] = 0;
             snprintf(v[k++], 64, "%.2f", res.epochs);
             snprintf(v[k++], 64, "%.2f", res.seconds);
-            snprintf(v[k++], 64, "%llu", (unsigned long long)o.seed);
+            snprintf(v[k++], 64, "%llu", (unsigned long long)ro.seed);
             snprintf(v[k++], 64, "%s", res.ok ? "ok" : "error");
             for (int j = 0; j < k; j++) {
                 free(row.v[lay.slot[j]]);

@@ -18,6 +18,7 @@ int configrec_bind(const rec_reader *r, int n_layers, configrec_cols *c, char *e
     c->pa = rec_col(r, "pa");
     c->pt = rec_col(r, "pt");
     c->lora = rec_col(r, "lora");
+    c->full = rec_col(r, "full");
     int found = 0;
     for (int l = 0; l < PEFT_MAX_LAYERS; l++) {
         snprintf(name, sizeof name, "l%d", l);
@@ -81,6 +82,14 @@ int configrec_parse(const rec_reader *r, const configrec_cols *c, peft_config *c
             return -1;
         }
         cfg->layer_on[l] = s[0] == '1';
+    }
+    if (c->full >= 0) {
+        const char *s = rec_field(r, c->full);
+        if (strcmp(s, "0") && strcmp(s, "1")) {
+            errf(err, errlen, rec_name(r), rec_line(r), "column 'full': '%s' is not 0 or 1", s);
+            return -1;
+        }
+        cfg->full = s[0] == '1';
     }
     return 0;
 }

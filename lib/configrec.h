@@ -1,8 +1,10 @@
 /* configrec.h -- PEFT configuration records (see autopeft(7)):
- *   id, sa, pa, pt, lora, l0 ... l{L-1}   (+ any other columns, passed through)
+ *   id, sa, pa, pt, lora, l0 ... l{L-1}, full   (+ any other columns, passed through)
  * sa/pa/pt/lora are non-negative integers (0 = off); a missing module column
  * means that module is off; every layer flag l0..l{L-1} of the model must be
- * present and be 0 or 1, and no flag beyond the model's depth may appear. */
+ * present and be 0 or 1, and no flag beyond the model's depth may appear.
+ * The optional column full (0 or 1; absent = 0) marks a full fine-tuning
+ * record (every base weight trained, as well as any module it names). */
 #ifndef AUTOPEFT_CONFIGREC_H
 #define AUTOPEFT_CONFIGREC_H
 
@@ -13,6 +15,7 @@
 typedef struct {
     int id;                      /* column of id */
     int sa, pa, pt, lora;        /* columns, -1 when absent (module off) */
+    int full;                    /* column, -1 when absent (not full fine-tuning) */
     int layer[PEFT_MAX_LAYERS];  /* column of l0.. */
     int n_layers;
 } configrec_cols;

@@ -1,5 +1,7 @@
 /* pareto.c -- see pareto.h. */
 #include "pareto.h"
+
+#include <math.h>
 #include "util.h"
 
 #include <stdlib.h>
@@ -418,4 +420,31 @@ void pareto_hv_contrib(const double *y, const double *ref, double *contrib, long
     ws_free(ws, d);
     free(pts);
     free(lim);
+}
+
+long pareto_nondominated_tol(const double *y, const double *t, unsigned char *keep, long n, int d)
+{
+    if (!t)
+        return pareto_nondominated(y, keep, n, d);
+    long kept = 0;
+    for (long i = 0; i < n; i++) {
+        keep[i] = 1;
+        for (long j = 0; j < n && keep[i]; j++) {
+            if (j == i)
+                continue;
+            int better = 0, worse = 0;
+            for (int k = 0; k < d; k++) {
+                double tol = hypot(t[j * d + k], t[i * d + k]);
+                double diff = y[j * d + k] - y[i * d + k];
+                if (diff < -tol)
+                    better = 1;
+                else if (diff > tol)
+                    worse = 1;
+            }
+            if (better && !worse)
+                keep[i] = 0;
+        }
+        kept += keep[i];
+    }
+    return kept;
 }

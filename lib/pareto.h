@@ -33,6 +33,14 @@ int pareto_dominates(const double *a, const double *b, int d);
  * sort and an O(n * front * d) scan. */
 long pareto_nondominated(const double *y, unsigned char *keep, long n, int d);
 
+/* Non-dominated filter with ties: per-point tolerances t (n, d), t may be
+ * NULL (no tolerance). In objective k, points a and b differ only when
+ * |y[a,k] - y[b,k]| > hypot(t[a,k], t[b,k]) (for standard errors: the
+ * combined standard error); a dominates b iff it is nowhere worse beyond
+ * that tolerance and somewhere better beyond it. keep[i] = 1 if no point
+ * dominates i. With t == NULL this is pareto_nondominated. O(n^2 d). */
+long pareto_nondominated_tol(const double *y, const double *t, unsigned char *keep, long n, int d);
+
 /* Number of distinct non-dominated points of y (n, d) that are strictly
  * better than ref in every objective: the points that shape the
  * hypervolume. */

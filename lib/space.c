@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+
+#include "hfconfig.h"
 
 /* per-dim private data */
 typedef struct {
@@ -806,6 +809,55 @@ space *space_autopeft(const space_model *m, char *err, size_t errlen)
         return NULL;
     }
     return s;
+}
+
+int space_model_load(const char *path, space_model *m, char *err, size_t errlen)
+{
+    struct stat st;
+    char *own = NULL;
+    if (!stat(path, &st) && S_ISDIR(st.st_mode))
+        path = own = dir_file(path, "config.json");
+    bert_config bc;
+    int rc = hfconfig_load(path, &bc, err, errlen);
+    free(own);
+    if (rc)
+        return -1;
+    memset(m, 0, sizeof *m);
+    m->hidden = bc.hidden;
+    m->layers = bc.layers;
+    m->heads = bc.heads;
+    m->intermediate = bc.intermediate;
+    m->vocab = bc.vocab_size;
+    m->max_position = bc.max_position;
+    m->type_vocab = bc.type_vocab;
+    return 0;
+}
+
+const char *space_module_name(int k) { return k >= 0 && k < MOD_COUNT ? MOD_NAMES[k] : "?"; }
+
+int space_parse_modules(const char *list, unsigned *mods, char *err, size_t errlen)
+{
+    *mods = 0;
+    const char *p = list;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        int k = 0;
+        while (k < MOD_COUNT && (strlen(MOD_NAMES[k]) != n || strncmp(p, MOD_NAMES[k], n)))
+            k++;
+        if (k == MOD_COUNT) {
+            errf(err, errlen, NULL, 0, "unknown module '%.*s' (expected sa, pa, pt, lora)", (int)n, p);
+            return -1;
+        }
+        *mods |= 1u << k;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    if (!*mods) {
+        errf(err, errlen, NULL, 0, "empty module list");
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- accessors ---- */

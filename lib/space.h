@@ -78,6 +78,14 @@ typedef struct {
     unsigned mods; /* bits 1<<MOD_* */
 } space_model;
 space *space_autopeft(const space_model *m, char *err, size_t errlen);
+/* The constants of a model from its Hugging Face config.json (PATH, or a
+ * directory holding one); mods is left 0. 0, or -1 with err. */
+int space_model_load(const char *path, space_model *m, char *err, size_t errlen);
+/* "sa,pa,pt,lora" (any subset, comma-separated) -> bits 1<<MOD_*. 0, or -1
+ * with err naming the unknown module (or an empty list). */
+int space_parse_modules(const char *list, unsigned *mods, char *err, size_t errlen);
+/* Name of module k (MOD_SA.. -> "sa", "pa", "pt", "lora"). */
+const char *space_module_name(int k);
 
 int space_ndims(const space *s);
 const space_dim *space_dim_at(const space *s, int i);

@@ -1,64 +1,46 @@
-# pipelines/demo.mk -- the embedded default, end to end (`make demo`):
+# pipelines/demo.mk -- the main job (`make demo`): AutoPEFT end to end on the
+# embedded default, in about 15 minutes on 2 cores.
 #
-#   1. data/wordnet-tasks.sh  WordNet 3.0 (Debian's wordnet-base) -> a gloss
-#                             corpus, a WordPiece vocabulary and two tasks
-#   2. pretrain               a small BERT encoder, masked-language modelling
-#                             on the glosses (no pretrained weights exist here)
-#   3. pipelines/search.sh    space-gen | propose | train-eval, in rounds,
-#                             resumable, on the wn-pos task (gloss -> part of speech)
-#   4. pareto                 the front and its hypervolume; gnuplot draws it
-#                             (front.png)
+#   1. data/wordnet-tasks.sh  WordNet 3.0 (Debian's wordnet-base) -> the three
+#                             tasks wn-pos, wn-order, wn-cloze (data/README.md)
+#   2. the committed encoder  data/encoder: a 4-layer BERT pretrained here by
+#                             masked-language modelling on WordNet glosses
+#                             (make pretrain reproduces it; never run by demo)
+#   3. pipelines/autopeft.mk  search on wn-pos, transfer of the front to
+#                             wn-order and wn-cloze, baselines on all three,
+#                             the front and the baselines re-trained with 3
+#                             seeds, the report: OUT/report/report.md
 #
-# Every step is a file target, so an interrupted `make demo` picks up where
-# it stopped (the search itself resumes from its history).
-# Override any variable on the command line, e.g. make demo EVALS=60.
+# Override any variable on the command line, e.g. make demo EVALS=40 JOBS=1.
 
-OUT            ?= out/demo
-WORDNET        ?= /usr/share/wordnet
-SEED           ?= 42
-PRETRAIN_ARGS  ?= --layers 2 --hidden 64 --heads 2 --max-len 48 --batch 32 --lr 3e-3 --steps 2500
-EVALS          ?= 24
-BATCH          ?= 4
-INIT           ?= 8
-TASK           ?= wn-pos
-TRAIN_ARGS     ?= --max-train 2000 --epochs 2 --lr 3e-3 --batch 32 --max-len 48
+OUT        ?= out/demo
+WORDNET    ?= /usr/share/wordnet
+MODEL      ?= data/encoder
+DATA        = $(OUT)/data
+TASK        = wn-pos
+TASK_ARGS   = --task custom --text-a sentence --label label --data $(DATA)/wn-pos
+TASKS_FILE  = $(OUT)/transfer-tasks.tsv
+EVALS      ?= 32
+BATCH      ?= 4
+INIT       ?= 8
+SEEDS      ?= 3
+EPOCHS     ?= 2
+LR         ?= 3e-3
+BATCH_SIZE ?= 32
+MAX_LEN    ?= 48
+MAX_TRAIN  ?= 2000
 
-DATA  = $(OUT)/data
-MODEL = $(OUT)/model
-RUN   = $(OUT)/search-$(TASK)
-REF   = 0,100
+include pipelines/autopeft.mk
 
-all: $(RUN)/summary.txt $(RUN)/front.png
-
-$(DATA)/vocab.txt: data/wordnet-tasks.sh
+$(DATA)/done: data/wordnet-tasks.sh
 	sh data/wordnet-tasks.sh $(WORDNET) $(DATA)
+	touch $@
 
-$(MODEL)/model.safetensors: $(DATA)/vocab.txt
-	pretrain -v --corpus $(DATA)/corpus.txt --vocab $(DATA)/vocab.txt --out $(MODEL) \
-	    --seed $(SEED) --save-every 500 $(PRETRAIN_ARGS) > $(OUT)/pretrain.tsv
+$(TASKS_FILE): $(DATA)/done
+	{ for t in wn-order wn-cloze; do \
+	    printf '%s\t--task\tcustom\t--text-a\tsentence\t--label\tlabel\t--data\t%s\n' $$t $(DATA)/$$t; done; } > $@.tmp && mv $@.tmp $@
 
-$(RUN)/front.tsv: $(MODEL)/model.safetensors
-	sh pipelines/search.sh $(RUN) $(MODEL) $(EVALS) $(BATCH) $(INIT) $(SEED) -- \
-	    -q --task custom --text-a sentence --label label \
-	    --train $(DATA)/$(TASK)/train.tsv --dev $(DATA)/$(TASK)/dev.tsv --seed $(SEED) $(TRAIN_ARGS)
+$(OUT)/tasks.tsv: $(DATA)/done $(TASKS_FILE)
 
-# Hypervolume of the front in (score, params_pct) with reference point
-# (score 0, 100% of the base model), and the front itself.
-$(RUN)/summary.txt: $(RUN)/front.tsv
-	{ echo "AutoPEFT on the embedded default (WordNet $(TASK)), $(EVALS) evaluations."; \
-	  jq -r '"Encoder: \(.num_hidden_layers) layers, hidden \(.hidden_size), \(.num_attention_heads) heads, vocabulary \(.vocab_size) (pretrained here by MLM)."' $(MODEL)/config.json; \
-	  echo "Hypervolume of (score, params_pct) against reference ($(REF)):"; \
-	  pareto --objectives score:max,params_pct:min --hv --ref $(REF) $(RUN)/history.tsv; \
-	  echo; echo "Pareto front:"; \
-	  awk -F '\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$$i] = i; \
-	      print "id\tsa\tpa\tpt\tlayers\tscore\tparams\tparams_pct"; next } \
-	      { l = ""; for (k = 0; ("l" k) in c; k++) l = l $$c["l" k]; \
-	        print $$c["id"] "\t" $$c["sa"] "\t" $$c["pa"] "\t" $$c["pt"] "\t" l "\t" $$c["score"] "\t" $$c["params"] "\t" $$c["params_pct"] }' \
-	      $(RUN)/front.tsv; } > $@.tmp && mv $@.tmp $@
-	cat $@
-
-$(RUN)/front.png: $(RUN)/front.tsv pipelines/plot-front.gp
-	gnuplot -e "history='$(RUN)/history.tsv'; front='$(RUN)/front.tsv'; out='$@.tmp'" pipelines/plot-front.gp
-	mv $@.tmp $@
-
-.PHONY: all
+all: $(OUT)/report/report.md
+	@echo; echo "demo: the report is $(OUT)/report/report.md (plots beside it)"

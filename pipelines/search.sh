@@ -1,55 +1,64 @@
 #!/bin/sh
 # pipelines/search.sh -- one AutoPEFT search, resumable:
 #
-#   space-gen MODEL/config.json > OUT/space.tsv
-#   repeat until OUT/history.tsv holds EVALS records:
-#       propose --space OUT/space.tsv --history OUT/history.tsv --batch BATCH |
-#       train-eval --model MODEL TASK-ARGS >> (streamed to OUT/pending.tsv)
-#       merge OUT/pending.tsv into OUT/history.tsv (atomically)
-#   pareto < OUT/history.tsv > OUT/front.tsv
+#   pipelines/search.sh OUT MODEL EVALS BATCH INIT SEED [-- TRAIN-EVAL-ARGS...]
 #
-# Usage: search.sh OUT MODEL EVALS BATCH INIT SEED -- TRAIN-EVAL-ARGS...
-# Every finished record survives a kill: train-eval flushes each record to
-# OUT/pending.tsv as soon as it is done, and the next start merges the
-# complete lines of pending.tsv into history.tsv (temp file + rename) before
-# proposing again, so a killed search resumes where it stopped.
+#   space-gen MODEL > OUT/space.tsv
+#   until OUT/history.tsv holds EVALS records:
+#       propose --space OUT/space.tsv --history OUT/history.tsv --batch B
+#               --init INIT --seed (SEED + records so far) > OUT/round.tsv
+#       pipelines/evaluate.sh OUT/round.tsv OUT/history.tsv -- TRAIN-EVAL-ARGS
+#       (the batch's evaluations run JOBS at a time; see evaluate.sh)
+#       remove OUT/round.tsv
+#   pareto OUT/history.tsv > OUT/front.tsv
+#
+# Every file is written to a temp file and renamed, and a round's proposals
+# are kept until all of them are in the history, so a search killed at any
+# moment and started again proposes nothing new until that round is done,
+# then goes on exactly as an uninterrupted search would: the same seed and
+# JOBS give the same history, apart from the wall-clock 'seconds' column
+# (pipelines/same-records.sh compares two histories without it).
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+[ $# -ge 6 ] || die "usage: search.sh OUT MODEL EVALS BATCH INIT SEED [-- TRAIN-EVAL-ARGS...]"
 out=$1 model=$2 evals=$3 batch=$4 init=$5 seed=$6
 shift 6
 [ "${1:-}" = "--" ] && shift
-mkdir -p "$out"
-say() { echo "search: $*" >&2; }
-
-records() { # number of records in a TSV with header (0 if absent)
-    [ -s "$1" ] && tail -n +2 "$1" | grep -c . || echo 0
-}
-
-merge_pending() { # append the complete lines of pending.tsv to history.tsv, atomically
-    p=$out/pending.tsv h=$out/history.tsv
-    [ -s "$p" ] || { rm -f "$p"; return 0; }
-    tmp=$h.tmp.$$
-    cp "$p" "$tmp.p"
-    # a record cut by a kill has no final newline: drop it
-    [ -z "$(tail -c 1 "$tmp.p")" ] || sed -i '$d' "$tmp.p"
-    if [ -s "$h" ]; then { cat "$h"; tail -n +2 "$tmp.p"; } > "$tmp"; else cp "$tmp.p" "$tmp"; fi
-    mv "$tmp" "$h"
-    rm -f "$tmp.p" "$p"
-}
-
-[ -s "$out/space.tsv" ] || { space-gen "$model/config.json" > "$out/space.tsv.tmp" && mv "$out/space.tsv.tmp" "$out/space.tsv"; }
-merge_pending
-while :; do
-    n=$(records "$out/history.tsv")
-    [ "$n" -lt "$evals" ] || break
-    b=$batch
-    [ $((evals - n)) -lt "$b" ] && b=$((evals - n))
-    say "$n/$evals evaluated; proposing $b"
-    hist=
-    [ -s "$out/history.tsv" ] && hist="--history $out/history.tsv"
-    # shellcheck disable=SC2086
-    propose -q --space "$out/space.tsv" $hist --batch "$b" --init "$init" --seed "$((seed + n))" > "$out/proposed.tsv"
-    train-eval --model "$model" "$@" "$out/proposed.tsv" > "$out/pending.tsv"
-    merge_pending
+for v in "$evals" "$batch" "$init" "$seed"; do
+    case $v in '' | *[!0-9]*) die "EVALS, BATCH, INIT and SEED must be non-negative integers, not '$v'" ;; esac
 done
-pareto "$out/history.tsv" > "$out/front.tsv.tmp" && mv "$out/front.tsv.tmp" "$out/front.tsv"
-say "done: $(records "$out/history.tsv") evaluated, $(records "$out/front.tsv") on the Pareto front ($out/front.tsv)"
+[ "$batch" -gt 0 ] || die "BATCH must be at least 1"
+mkdir -p "$out"
+h=$out/history.tsv r=$out/round.tsv
+rm -f "$out"/*.tmp.*
+if [ -e "$h" ] && [ ! -s "$h" ]; then rm -f "$h"; fi
+
+if [ ! -s "$out/space.tsv" ]; then
+    space-gen "$model" > "$out/space.tsv.tmp.$$"
+    publish "$out/space.tsv.tmp.$$" "$out/space.tsv"
+fi
+while :; do
+    n=$(records "$h")
+    if [ ! -s "$r" ]; then
+        [ "$n" -lt "$evals" ] || break
+        b=$batch
+        [ $((evals - n)) -lt "$b" ] && b=$((evals - n))
+        say "$n/$evals evaluated; proposing $b"
+        if [ "$n" -gt 0 ]; then
+            propose -q --space "$out/space.tsv" --history "$h" --batch "$b" --init "$init" --seed "$((seed + n))" > "$r.tmp.$$"
+        else
+            propose -q --space "$out/space.tsv" --batch "$b" --init "$init" --seed "$seed" > "$r.tmp.$$"
+        fi
+        publish "$r.tmp.$$" "$r"
+    else
+        say "$n/$evals evaluated; resuming the round in $r"
+    fi
+    sh "$here/evaluate.sh" "$r" "$h" -- --model "$model" "$@"
+    rm -f "$r"
+    kill_point
+done
+pareto "$h" > "$out/front.tsv.tmp.$$"
+publish "$out/front.tsv.tmp.$$" "$out/front.tsv"
+ok=$(awk -F '\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "status") c = i; next } !c || $c == "ok" { n++ } END { print n + 0 }' "$h")
+say "done: $(records "$h") evaluated ($ok ok), $(records "$out/front.tsv") on the Pareto front ($out/front.tsv)"
