@@ -173,9 +173,12 @@ int main(int argc, char **argv)
             if (!same)
                 die_at(rec_name(r), 1, "header differs from that of '%s'", files[0]);
         }
-        if (obj_resolve(&s, r, err, sizeof err))
-            die(EXIT_BADINPUT, "%s", err);
         int status_col = any_status ? -1 : rec_col(r, "status");
+        /* an objective column may be missing when no record is ok (every
+         * evaluation failed): that is an error only once an ok record needs it */
+        char objerr[512] = "";
+        if (obj_resolve(&s, r, objerr, sizeof objerr) && status_col < 0)
+            die(EXIT_BADINPUT, "%s", objerr);
         for (int k = 0; k < d; k++) {
             tol_col[k] = -1;
             if (tol_name[k] && (tol_col[k] = rec_col(r, tol_name[k])) < 0)
@@ -186,6 +189,8 @@ int main(int argc, char **argv)
         while ((rc = rec_next(r)) == 1) {
             if (!obj_status_ok(r, status_col))
                 continue;
+            if (*objerr)
+                die(EXIT_BADINPUT, "%s", objerr);
             if (n == cap) {
                 cap = cap ? 2 * cap : 256;
                 recs = xrealloc(recs, (size_t)cap * sizeof *recs);
