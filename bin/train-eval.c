@@ -40,6 +40,7 @@ static void usage(void)
            "Data:\n"
            "      --max-train N        at most N training examples (stratified, by --seed)\n"
            "      --train-frac F       keep a fraction F of the training examples\n"
+           "      --max-dev N          evaluate on at most N dev examples (stratified, by --seed)\n"
            "      --dev-from-train F   carve a fraction F of train out as the dev set\n"
            "      --max-len N          tokens per example (default 128, at most the model's\n"
            "                           max_position_embeddings)\n"
@@ -73,7 +74,7 @@ enum {
     O_VOCAB = 256, O_CASED, O_TRAIN, O_DEV, O_DATA, O_FORMAT, O_TEXTA, O_TEXTB, O_LABEL, O_LABELS,
     O_REGRESSION, O_METRIC, O_MAXTRAIN, O_TRAINFRAC, O_DEVFROM, O_MAXLEN, O_EPOCHS, O_LR, O_BATCH,
     O_WARMUP, O_WD, O_CLIP, O_EVALEVERY, O_PATIENCE, O_SEED, O_THREADS, O_FULL, O_PRED, O_CSV,
-    O_TASKNAME, O_HELP, O_VERSION
+    O_TASKNAME, O_MAXDEV, O_HELP, O_VERSION
 };
 
 static int exists(const char *p)
@@ -145,7 +146,7 @@ int main(int argc, char **argv)
     const char *text_a = NULL, *text_b = NULL, *label_col = NULL, *labels = NULL, *metric = NULL;
     const char *pred_tmpl = NULL, *task_label = NULL;
     int format = TASK_FMT_AUTO, max_len_set = 0, cased = 0, regression = 0, threads = 0, csv = 0, verbose = 0;
-    long max_train = -1;
+    long max_train = -1, max_dev = -1;
     double train_frac = 1.0, dev_from_train = 0;
 
     static const struct option longopts[] = {
@@ -165,7 +166,7 @@ int main(int argc, char **argv)
         {"seed", required_argument, 0, O_SEED}, {"threads", required_argument, 0, O_THREADS},
         {"full", no_argument, 0, O_FULL}, {"predictions", required_argument, 0, O_PRED},
         {"csv", no_argument, 0, O_CSV}, {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
-        {"task-name", required_argument, 0, O_TASKNAME},
+        {"task-name", required_argument, 0, O_TASKNAME}, {"max-dev", required_argument, 0, O_MAXDEV},
         {"help", no_argument, 0, O_HELP}, {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0}};
     int c;
     opterr = 0;
@@ -195,6 +196,7 @@ int main(int argc, char **argv)
             task_label = optarg;
             break;
         case O_MAXTRAIN: max_train = cli_long("--max-train", optarg, 1, 1L << 40); break;
+        case O_MAXDEV: max_dev = cli_long("--max-dev", optarg, 1, 1L << 40); break;
         case O_TRAINFRAC: train_frac = cli_double("--train-frac", optarg, 1e-9, 1.0, 0); break;
         case O_DEVFROM: dev_from_train = cli_double("--dev-from-train", optarg, 1e-9, 0.9, 0); break;
         case O_MAXLEN: o.max_len = (int)cli_long("--max-len", optarg, 3, 4096); max_len_set = 1; break;
@@ -287,6 +289,8 @@ int main(int argc, char **argv)
     }
     if (train_path)
         task_subsample(&train, &sp, max_train, train_frac, o.seed);
+    if (max_dev > 0)
+        task_subsample(&dev, &sp, max_dev, 1.0, o.seed);
     if (dev.n == 0)
         die_at(dev_path, 0, "no dev examples");
     wp_vocab vocab;
