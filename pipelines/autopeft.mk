@@ -41,17 +41,30 @@ MAX_TRAIN  ?=
 TRAIN_EXTRA ?=
 TRAIN_ARGS ?= --epochs $(EPOCHS) --lr $(LR) --batch $(BATCH_SIZE) --max-len $(MAX_LEN) \
               $(if $(MAX_TRAIN),--max-train $(MAX_TRAIN)) $(TRAIN_EXTRA)
-# parallel evaluations: JOBS processes with THREADS OpenBLAS threads each
-# (default: one process per core, 1 thread each); LAUNCH prefixes every
-# train-eval command (e.g. LAUNCH='srun -n1 -c8')
-JOBS       ?= $(shell nproc 2>/dev/null || echo 1)
+# how the evaluations of a batch run (pipelines/evaluate.sh):
+#   EXECUTOR=local   JOBS processes at once, THREADS OpenBLAS threads each
+#                    (default: one process per core, 1 thread each)
+#   EXECUTOR=srun    one Slurm job step per evaluation, JOBS at once [all]
+#   EXECUTOR=sbatch  one Slurm job array per batch, at most JOBS at once [all]
+# Slurm resources of one evaluation: CPUS (its OpenBLAS threads), MEM,
+# TIME_LIMIT, PARTITION, SLURM_ARGS (any other srun/sbatch options).
+# LAUNCH prefixes every train-eval command; EVALUATOR replaces train-eval.
+EXECUTOR   ?= local
+JOBS       ?= $(if $(filter srun sbatch,$(EXECUTOR)),,$(shell nproc 2>/dev/null || echo 1))
 THREADS    ?=
 LAUNCH     ?=
+EVALUATOR  ?=
+CPUS       ?=
+MEM        ?=
+TIME_LIMIT ?=
+PARTITION  ?=
+SLURM_ARGS ?=
 # hypervolume reference point of the report: SCORE,PARAMS_PCT (default: the
 # worst score of the task's points, and 1.1 x their largest params_pct)
 REF        ?=
 
 export OUT MODEL SEED SEEDS EVALS BATCH INIT TRAIN_ARGS JOBS THREADS LAUNCH REF
+export EXECUTOR EVALUATOR CPUS MEM TIME_LIMIT PARTITION SLURM_ARGS
 
 ifeq ($(MODEL),)
 $(error MODEL is not set: MODEL=DIR (config.json, model.safetensors, vocab.txt))

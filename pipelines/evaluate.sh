@@ -34,7 +34,7 @@
 #   EVALUATOR  the program that evaluates a record file [train-eval]; any
 #              program that reads configuration records and writes them back
 #              with a score will do (it gets --threads N unless THREADS=none)
-#   CPUS, MEM, TIME, PARTITION, SLURM_ARGS
+#   CPUS, MEM, TIME_LIMIT, PARTITION, SLURM_ARGS
 #              Slurm resources of one evaluation: --cpus-per-task, --mem,
 #              --time, --partition, and any other srun/sbatch options
 #   POLL       seconds between checks on jobs left running by a killed run [5]
@@ -117,7 +117,7 @@ case ${1:-} in
     set +e
     # shellcheck disable=SC2086
     srun --job-name="autopeft-$id" --ntasks=1 --cpus-per-task="${CPUS:-1}" ${MEM:+--mem="$MEM"} \
-        ${TIME:+--time="$TIME"} ${PARTITION:+--partition="$PARTITION"} ${SLURM_ARGS:-} \
+        ${TIME_LIMIT:+--time="$TIME_LIMIT"} ${PARTITION:+--partition="$PARTITION"} ${SLURM_ARGS:-} \
         sh "$here/evaluate.sh" --one "$dir" "$id" "$@" 2> "$dir/$id.srun.log"
     rc=$?
     set -e
@@ -158,7 +158,7 @@ case $JOBS in '' | *[!0-9]* | 0) die "JOBS must be a positive integer, not '$JOB
 LAUNCH=${LAUNCH:-}
 EVALUATOR=${EVALUATOR:-train-eval}
 POLL=${POLL:-5}
-export JOBS THREADS LAUNCH EVALUATOR CPUS MEM TIME PARTITION SLURM_ARGS 2>/dev/null || true
+export JOBS THREADS LAUNCH EVALUATOR CPUS MEM TIME_LIMIT PARTITION SLURM_ARGS 2>/dev/null || true
 dir=$results.d
 mkdir -p "$dir"
 rm -f "$results".tmp.*
@@ -241,7 +241,7 @@ if [ "$n" -gt 0 ]; then
         set +e
         # shellcheck disable=SC2086
         sbatch --parsable --wait --job-name=autopeft --array="0-$((n - 1))$cap" --cpus-per-task="${CPUS:-1}" \
-            ${MEM:+--mem="$MEM"} ${TIME:+--time="$TIME"} ${PARTITION:+--partition="$PARTITION"} \
+            ${MEM:+--mem="$MEM"} ${TIME_LIMIT:+--time="$TIME_LIMIT"} ${PARTITION:+--partition="$PARTITION"} \
             --output="$dir/slurm-%A_%a.out" ${SLURM_ARGS:-} \
             "$here/evaluate.sh" --array-task "$dir" "$@" > "$dir/sbatch.job" 2> "$dir/sbatch.err"
         rc=$?

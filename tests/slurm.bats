@@ -119,7 +119,7 @@ EOF
     head -n 2 "$FIX/three.tsv" > "$BATS_TEST_TMPDIR/one.tsv"
     printf '#!/bin/sh\nsleep 300\n' > "$BATS_TEST_TMPDIR/sleeper"
     chmod +x "$BATS_TEST_TMPDIR/sleeper"
-    TIME=1 EXECUTOR=sbatch EVALUATOR="$BATS_TEST_TMPDIR/sleeper" run evaluate "$BATS_TEST_TMPDIR/one.tsv" "$BATS_TEST_TMPDIR/tl.tsv"
+    TIME_LIMIT=1 EXECUTOR=sbatch EVALUATOR="$BATS_TEST_TMPDIR/sleeper" run evaluate "$BATS_TEST_TMPDIR/one.tsv" "$BATS_TEST_TMPDIR/tl.tsv"
     assert_success
     run field message "$BATS_TEST_TMPDIR/tl.tsv"
     assert_output --partial "TIMEOUT"

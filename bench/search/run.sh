@@ -102,6 +102,14 @@ problem() {
         SPACE="$HERE/spaces/zdt1.tsv"
         EVAL="awk -v D=10 -v N=20 -f $HERE/eval/common.awk -f $HERE/eval/zdt1.awk"
         OBJ=f1:min,f2:min REF=1.1,11 ;;
+    branincurrin-noisy) # BoTorch's noise: sd 15.19 on branin, 0.63 on currin (eval/branincurrin.awk)
+        SPACE="$HERE/spaces/branincurrin1001.tsv"
+        EVAL="awk -v N=1000 -v NOISE=1 -v NSEED=${S:-1} -f $HERE/eval/common.awk -f $HERE/eval/branincurrin.awk"
+        OBJ=branin:min,currin:min REF=18,6 ;;
+    autopeft-noisy) # seed noise: sd 0.02 on the score (2 points, the seed spread of the embedded default)
+        SPACE="$OUT/autopeft.space.tsv"
+        EVAL="$ev -v NOISE=0.02 -v NSEED=${S:-1} -f $HERE/eval/autopeft.awk"
+        OBJ=score:max,params:min REF=0.70,28465382 ;;
     autopeft)
         SPACE="$OUT/autopeft.space.tsv" # space-gen --layers 12 --hidden 768 --heads 12
         EVAL="$ev -f $HERE/eval/autopeft.awk"
@@ -186,7 +194,7 @@ if [ "$SUMMARY_ONLY" = 0 ]; then
         "$OUT/bin/$t" --version >/dev/null || { echo "run.sh: $OUT/bin/$t does not run" >&2; exit 1; }
     done
 fi
-case ",$PROBLEMS," in *,autopeft,*)
+case ",$PROBLEMS," in *,autopeft,* | *,autopeft-noisy,*)
     space-gen --layers 12 --hidden 768 --heads 12 -o "$OUT/autopeft.space.tsv" ;;
 esac
 

@@ -15,6 +15,9 @@
 #            gets the same score (like a fixed training seed).
 # Diminishing returns per layer (log) and overall (1 - exp), a synergy
 # bonus for serial + parallel adapters and a small penalty for long prefixes.
+# With -v NOISE=SD (and -v NSEED=S): the score is measured with seed noise,
+# score + SD * (a normal from hnormal), as a training run with another seed
+# would give; the noiseless score goes to score_true.
 # Usage: awk [-v H=768 -v L=12] -f common.awk -f autopeft.awk
 BEGIN {
     PROG = "eval-autopeft"
@@ -34,7 +37,7 @@ function pm(h) { h = (h * 16807) % M; return h == 0 ? 1 : h }
 FNR == 1 {
     cols(); need("sa"); need("pa"); need("pt")
     for (l = 0; l < L; l++) need("l" l)
-    print $0, "score" OFS "params" OFS "status"
+    print $0, "score" OFS "params" OFS (NOISE ? "score_true" OFS : "") "status"
     next
 }
 {
@@ -58,5 +61,10 @@ FNR == 1 {
     u2 = h / M
     z = sqrt(-2 * log(u1)) * cos(2 * PI * u2)
     score = 0.50 + 0.38 * (1 - exp(-C / 25)) + 0.015 * (sa > 0 && pa > 0) - 0.01 * (pt > 96) + 0.005 * z
-    printf "%s\t%.6f\t%.0f\tok\n", $0, score, params
+    if (NOISE) {
+        k = sa "_" pa "_" pt; for (l = 0; l < L; l++) k = k "_" $(col["l" l])
+        printf "%s\t%.6f\t%.0f\t%.6f\tok\n", $0, score + NOISE * hnormal(k), params, score
+    } else {
+        printf "%s\t%.6f\t%.0f\tok\n", $0, score, params
+    }
 }

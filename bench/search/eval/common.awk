@@ -25,4 +25,16 @@ function intval(name, lo, hi,   v) {
         fail("column '" name "': expected an integer in " lo ".." hi ", not '" v "'")
     return v + 0
 }
+# A standard normal drawn from a hash of KEY (a string) and NSEED (-v NSEED=,
+# the run's noise seed): the same configuration in the same run gets the
+# same draw, as a fixed training seed would give; another run, another draw.
+function hnormal(key,   h, i, u1, u2) {
+    h = (NSEED + 0) % 2147483647 + 1
+    for (i = 1; i <= length(key); i++) h = (h * 31 + index(" 0123456789abcdefghijklmnopqrstuvwxyz_.-\t", substr(key, i, 1)) + 1) % 2147483647
+    h = (h * 16807) % 2147483647; h = (h * 16807) % 2147483647; if (h == 0) h = 1
+    u1 = h / 2147483647
+    h = (h * 16807) % 2147483647; if (h == 0) h = 1
+    u2 = h / 2147483647
+    return sqrt(-2 * log(u1)) * cos(2 * atan2(0, -1) * u2)
+}
 END { if (failed) exit 1 }
