@@ -33,6 +33,10 @@ static const char usage_text[] =
     "      --ref A,B          hypervolume reference point in the objectives'\n"
     "                         own units [worst value less 10% of the range]\n"
     "      --seed S           random seed [0]; same inputs + seed = same output\n"
+    "      --front            instead of proposing, write the history's front as\n"
+    "                         the model sees it: the ok records whose predicted\n"
+    "                         objectives (GP posterior means) are non-dominated,\n"
+    "                         with NAME_mean and NAME_sd per objective\n"
     "      --explain          report fitted lengthscales and each pick's EHVI\n"
     "                         and predictions on stderr\n"
     "      --csv              read the history and write records as CSV\n"
@@ -42,11 +46,66 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 ok, 1 bad input, 2 usage.\n";
 
+/* --front: the ok history records whose predictions are non-dominated */
+static void write_front(const space *s, const obj_spec *obj, const history *h, const propose_opts *o, int csv)
+{
+    char err[1024];
+    int d = space_ndims(s), nobj = obj->n;
+    size_t nh = (size_t)(h->n > 0 ? h->n : 1);
+    unsigned char *keep = xmalloc(nh);
+    double *mean = xmalloc(sizeof(double) * nh * (size_t)nobj), *sd = xmalloc(sizeof(double) * nh * (size_t)nobj);
+    if (propose_front(s, obj, h, o, keep, mean, sd, err, sizeof err))
+        die(EXIT_BADINPUT, "%s", err);
+    rec_writer *w = rec_writer_new(stdout, csv ? REC_CSV : REC_TSV);
+    rec_row row = {0};
+    row_push(&row, "id");
+    for (int i = 0; i < d; i++)
+        row_push(&row, space_dim_at(s, i)->name);
+    for (int k = 0; k < nobj; k++) {
+        row_pushf(&row, "%s_mean", obj->name[k]);
+        row_pushf(&row, "%s_sd", obj->name[k]);
+    }
+    if (rec_write(w, row.n, (const char *const *)row.v, err, sizeof err))
+        die(EXIT_BADINPUT, "%s", err);
+    char id[32];
+    for (int i = 0; i < h->n; i++) {
+        if (!keep[i])
+            continue;
+        const int *lv = h->levels + (size_t)i * d;
+        row_clear(&row);
+        space_id(s, lv, id, sizeof id);
+        row_push(&row, h->ids ? h->ids[i] : id);
+        for (int j = 0; j < d; j++)
+            row_push(&row, space_label(s, j, lv[j]));
+        for (int k = 0; k < nobj; k++) {
+            /* the shortest text that reads back as the same double, so that
+             * pareto on this output finds the same front */
+            double v = mean[(size_t)i * nobj + k];
+            char b[64];
+            for (int p = 6; p <= 17; p++) {
+                snprintf(b, sizeof b, "%.*g", p, v);
+                if (strtod(b, NULL) == v)
+                    break;
+            }
+            row_push(&row, b);
+            row_pushf(&row, "%.3g", sd[(size_t)i * nobj + k]);
+        }
+        if (rec_write(w, row.n, (const char *const *)row.v, err, sizeof err))
+            die(EXIT_BADINPUT, "%s", err);
+    }
+    out_flush();
+    rec_writer_free(w);
+    row_free(&row);
+    free(keep);
+    free(mean);
+    free(sd);
+}
+
 int main(int argc, char **argv)
 {
     cli_init(argv[0]);
     const char *space_path = NULL, *hist = NULL, *spec = NULL, *refspec = NULL;
-    int explain = 0, quiet = 0, force_csv = 0, opts_done = 0;
+    int explain = 0, quiet = 0, force_csv = 0, opts_done = 0, front = 0;
     propose_opts o;
     propose_defaults(&o);
     for (int i = 1; i < argc; i++) {
@@ -77,6 +136,8 @@ int main(int argc, char **argv)
             o.seed = (uint64_t)cli_long("--seed", v, 0, 9223372036854775807L);
         } else if ((v = cli_opt_value("--ref", NULL, argc, argv, &i))) {
             refspec = v;
+        } else if (!strcmp(a, "--front")) {
+            front = 1;
         } else if (!strcmp(a, "--explain")) {
             explain = 1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -110,6 +171,13 @@ int main(int argc, char **argv)
     if (history_read(s, &obj, hist, force_csv, &h, err, sizeof err)) die(EXIT_BADINPUT, "%s", err);
 
     int d = space_ndims(s);
+    if (front) {
+        write_front(s, &obj, &h, &o, force_csv);
+        history_free(&h);
+        obj_free(&obj);
+        space_free(s);
+        return 0;
+    }
     int *out = xmalloc(sizeof(int) * (size_t)o.batch * (size_t)(d > 0 ? d : 1));
     propose_info info;
     if (propose_run(s, &obj, &h, &o, out, &info, explain ? stderr : NULL, err, sizeof err))

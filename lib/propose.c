@@ -68,6 +68,8 @@ static uint64_t str_hash(const char *p)
 
 void history_free(history *h)
 {
+    for (int j = 0; h->ids && j < h->n; j++) free(h->ids[j]);
+    free(h->ids);
     free(h->levels); free(h->y); free(h->ok); free(h->line);
     memset(h, 0, sizeof *h);
 }
@@ -184,8 +186,12 @@ int history_read(const space *s, obj_spec *obj, const char *path, int force_csv,
     }
     rc = 0;
 out:
-    for (int j = 0; j < h->n; j++) free(ids[j]);
-    free(ids);
+    if (rc) {
+        for (int j = 0; j < h->n; j++) free(ids[j]);
+        free(ids);
+    } else {
+        h->ids = ids; /* kept: propose --front writes them */
+    }
     free(idh);
     free(colmap);
     hs_free(&idset);
@@ -415,6 +421,65 @@ static int cmp_imp(const void *a, const void *b)
     return x[0] > y[0] ? -1 : x[0] < y[0] ? 1 : 0;
 }
 
+/* Fit the models of the objectives on the ok records of h: exact objectives
+ * are computed, the others get a GP on their standardised values. X (n, d):
+ * the encoded ok configurations, lvp their levels, yo scratch (n). A->pts gets
+ * the exact values (model frame); GP objectives' columns are left to the
+ * caller. */
+static void models_fit(acq *A, const space *s, const obj_spec *obj, const history *h, const propose_opts *o,
+                       rng_t *rng, const double *X, int **lvp, double *yo, int cap, FILE *explain)
+{
+    int d = space_ndims(s), nobj = obj->n, n = h->n_ok;
+    /* objective values in the minimisation frame, ok rows only */
+    for (int k = 0; k < nobj; k++) {
+        A->exact[k] = propose_exact_objective(s, obj, k);
+        double sum = 0, sum2 = 0;
+        for (int i = 0, j = 0; i < h->n; i++)
+            if (h->ok[i]) {
+                double v = A->exact[k] ? propose_exact_value(s, obj, k, lvp[j]) : h->y[(size_t)i * nobj + k];
+                yo[j++] = v;
+                sum += v;
+                sum2 += v * v;
+            }
+        if (A->exact[k]) {
+            A->ym[k] = 0;
+            A->ys[k] = 1;
+            for (int j = 0; j < n; j++) A->pts[(size_t)j * nobj + k] = yo[j];
+            continue;
+        }
+        double mean = sum / n, var = sum2 / n - mean * mean;
+        double sd = var > 0 ? sqrt(var * n / (n > 1 ? n - 1 : 1)) : 0;
+        if (!(sd > 1e-12 * (1 + fabs(mean)))) sd = 1;
+        A->ym[k] = mean;
+        A->ys[k] = sd;
+        for (int j = 0; j < n; j++) yo[j] = (yo[j] - mean) / sd;
+        A->gp[k] = xmalloc(sizeof(gp));
+        gp_init(A->gp[k], d, cap);
+        gp_set_data(A->gp[k], X, yo, n);
+        double t0 = now_seconds();
+        double post = gp_fit(A->gp[k], rng, o->gp_restarts, o->gp_iters);
+        if (explain) {
+            gp *g = A->gp[k];
+            fprintf(explain,
+                    "propose: gp '%s': %d observations, log posterior %.3f, outputscale %.3g, "
+                    "noise %.3g (standardised; sd %.4g), fit %.2f s\n",
+                    obj->name[k], n, post, g->s, g->noise, sd, now_seconds() - t0);
+            double *imp = xmalloc(sizeof(double) * 2 * (size_t)d);
+            for (int i = 0; i < d; i++) {
+                imp[2 * i] = g->kappa[i];
+                imp[2 * i + 1] = i;
+            }
+            qsort(imp, (size_t)d, 2 * sizeof(double), cmp_imp);
+            fprintf(explain, "propose: gp '%s': lengthscales, most relevant first:", obj->name[k]);
+            for (int i = 0; i < d; i++)
+                fprintf(explain, " %s=%.3g", space_dim_at(s, (int)imp[2 * i + 1])->name,
+                        1.0 / sqrt(imp[2 * i]));
+            fputc('\n', explain);
+            free(imp);
+        }
+    }
+}
+
 static int bo(const space *s, const obj_spec *obj, const history *h, const propose_opts *o,
               rng_t *rng, hset *ex, int *out, int *nout, propose_info *info, FILE *explain,
               char *err, size_t errlen)
@@ -440,58 +505,24 @@ static int bo(const space *s, const obj_spec *obj, const history *h, const propo
     A.npts = n;
     A.pts = xmalloc(sizeof(double) * (size_t)cap * (size_t)nobj);
     A.front = xmalloc(sizeof(double) * (size_t)cap * 2);
-    /* objective values in the minimisation frame, ok rows only */
     double ymin[OBJ_MAX], ymax[OBJ_MAX];
+    models_fit(&A, s, obj, h, o, rng, X, lvp, yo, cap, explain);
     for (int k = 0; k < nobj; k++) {
-        A.exact[k] = propose_exact_objective(s, obj, k);
         ymin[k] = HUGE_VAL;
         ymax[k] = -HUGE_VAL;
-        double sum = 0, sum2 = 0;
-        for (int i = 0, j = 0; i < h->n; i++)
+        for (int i = 0; i < h->n; i++)
             if (h->ok[i]) {
-                double v = A.exact[k] ? propose_exact_value(s, obj, k, lvp[j]) : h->y[(size_t)i * nobj + k];
-                yo[j++] = v;
+                double v = h->y[(size_t)i * nobj + k];
+                if (A.exact[k]) continue;
                 if (v < ymin[k]) ymin[k] = v;
                 if (v > ymax[k]) ymax[k] = v;
-                sum += v;
-                sum2 += v * v;
             }
-        if (A.exact[k]) {
-            A.ym[k] = 0;
-            A.ys[k] = 1;
-            for (int j = 0; j < n; j++) A.pts[(size_t)j * nobj + k] = yo[j];
-            continue;
-        }
-        double mean = sum / n, var = sum2 / n - mean * mean;
-        double sd = var > 0 ? sqrt(var * n / (n > 1 ? n - 1 : 1)) : 0;
-        if (!(sd > 1e-12 * (1 + fabs(mean)))) sd = 1;
-        A.ym[k] = mean;
-        A.ys[k] = sd;
-        for (int j = 0; j < n; j++) yo[j] = (yo[j] - mean) / sd;
-        A.gp[k] = xmalloc(sizeof(gp));
-        gp_init(A.gp[k], d, cap);
-        gp_set_data(A.gp[k], X, yo, n);
-        double t0 = now_seconds();
-        double post = gp_fit(A.gp[k], rng, o->gp_restarts, o->gp_iters);
-        if (explain) {
-            gp *g = A.gp[k];
-            fprintf(explain,
-                    "propose: gp '%s': %d observations, log posterior %.3f, outputscale %.3g, "
-                    "noise %.3g (standardised; sd %.4g), fit %.2f s\n",
-                    obj->name[k], n, post, g->s, g->noise, sd, now_seconds() - t0);
-            double *imp = xmalloc(sizeof(double) * 2 * (size_t)d);
-            for (int i = 0; i < d; i++) {
-                imp[2 * i] = g->kappa[i];
-                imp[2 * i + 1] = i;
+        if (A.exact[k])
+            for (int j = 0; j < n; j++) {
+                double v = A.pts[(size_t)j * nobj + k];
+                if (v < ymin[k]) ymin[k] = v;
+                if (v > ymax[k]) ymax[k] = v;
             }
-            qsort(imp, (size_t)d, 2 * sizeof(double), cmp_imp);
-            fprintf(explain, "propose: gp '%s': lengthscales, most relevant first:", obj->name[k]);
-            for (int i = 0; i < d; i++)
-                fprintf(explain, " %s=%.3g", space_dim_at(s, (int)imp[2 * i + 1])->name,
-                        1.0 / sqrt(imp[2 * i]));
-            fputc('\n', explain);
-            free(imp);
-        }
     }
     info->n_fit = n;
     /* reference point (minimisation frame) -> model frame */
@@ -651,6 +682,84 @@ static int bo(const space *s, const obj_spec *obj, const history *h, const propo
     free(A.work); free(A.val); free(A.tie); free(A.keep); free(A.blv); free(cand); free(cur);
     free(nb); free(starts); free(sv); free(fidx); free(plv); free(sc);
     return rc;
+}
+
+int propose_front(const space *s, const obj_spec *obj, const history *h, const propose_opts *o,
+                  unsigned char *keep, double *mean, double *sd, char *err, size_t errlen)
+{
+    int d = space_ndims(s), nobj = obj->n, n = h->n_ok;
+    if (nobj < 1 || nobj > 2) {
+        snprintf(err, errlen, "propose supports 1 or 2 objectives (got %d)", nobj);
+        return -1;
+    }
+    memset(keep, 0, (size_t)h->n);
+    for (size_t i = 0; i < (size_t)h->n * (size_t)nobj; i++)
+        mean[i] = sd[i] = NAN;
+    if (n == 0)
+        return 0;
+    acq A;
+    memset(&A, 0, sizeof A);
+    A.s = s;
+    A.obj = obj;
+    A.d = d;
+    A.nobj = nobj;
+    double *X = xmalloc(sizeof(double) * (size_t)n * (size_t)d);
+    int **lvp = xmalloc(sizeof(int *) * (size_t)n);
+    double *yo = xmalloc(sizeof(double) * (size_t)n);
+    int *row = xmalloc(sizeof(int) * (size_t)n);
+    for (int i = 0, j = 0; i < h->n; i++)
+        if (h->ok[i]) {
+            lvp[j] = h->levels + (size_t)i * d;
+            space_encode(s, lvp[j], X + (size_t)j * d);
+            row[j++] = i;
+        }
+    A.pts = xmalloc(sizeof(double) * (size_t)n * (size_t)nobj);
+    rng_t rng;
+    rng_seed(&rng, o->seed);
+    int model = n >= 2 && n >= (o->init > 2 ? o->init : 2);
+    if (model) {
+        models_fit(&A, s, obj, h, o, &rng, X, lvp, yo, n, NULL);
+    } else { /* too few observations for a model: the observed values stand */
+        for (int k = 0; k < nobj; k++) {
+            A.exact[k] = propose_exact_objective(s, obj, k);
+            A.ym[k] = 0;
+            A.ys[k] = 1;
+            for (int j = 0; j < n; j++)
+                A.pts[(size_t)j * nobj + k] = A.exact[k] ? propose_exact_value(s, obj, k, lvp[j])
+                                                         : h->y[(size_t)row[j] * nobj + k];
+        }
+    }
+    double *var = xmalloc(sizeof(double) * (size_t)n), *work = xmalloc(sizeof(double) * (size_t)n * (size_t)n);
+    double *ymin = xmalloc(sizeof(double) * (size_t)n * (size_t)nobj);
+    for (int k = 0; k < nobj; k++) {
+        if (A.gp[k]) {
+            gp_predict(A.gp[k], X, n, yo, var, work);
+            for (int j = 0; j < n; j++) {
+                A.pts[(size_t)j * nobj + k] = yo[j];
+                sd[(size_t)row[j] * nobj + k] = sqrt(var[j] > 0 ? var[j] : 0) * A.ys[k];
+            }
+        } else {
+            for (int j = 0; j < n; j++) sd[(size_t)row[j] * nobj + k] = 0;
+        }
+        for (int j = 0; j < n; j++) {
+            double u = A.pts[(size_t)j * nobj + k];
+            ymin[(size_t)j * nobj + k] = A.exact[k] || !A.gp[k] ? u : u * A.ys[k] + A.ym[k];
+            mean[(size_t)row[j] * nobj + k] = obj->maximize[k] ? -ymin[(size_t)j * nobj + k]
+                                                                : ymin[(size_t)j * nobj + k];
+        }
+    }
+    unsigned char *kp = xmalloc((size_t)n);
+    pareto_nondominated(ymin, kp, n, nobj);
+    for (int j = 0; j < n; j++) keep[row[j]] = kp[j];
+    for (int k = 0; k < nobj; k++)
+        if (A.gp[k]) {
+            gp_free(A.gp[k]);
+            free(A.gp[k]);
+        }
+    free(kp); free(ymin); free(var); free(work); free(X); free(lvp); free(yo); free(row); free(A.pts);
+    (void)err;
+    (void)errlen;
+    return 0;
 }
 
 int propose_run(const space *s, const obj_spec *obj, const history *h, const propose_opts *o,

@@ -28,6 +28,7 @@ typedef struct {
     double *y;          /* (n, nobj) objectives, minimisation frame; NAN unless ok */
     unsigned char *ok;  /* (n) 1 = status ok (used for fitting) */
     long *line;         /* (n) line of each record */
+    char **ids;         /* (n) the records' ids (owned) */
     int n_ok;
 } history;
 
@@ -69,6 +70,17 @@ typedef struct {
  * predictions) is written there. Returns 0, or -1 with err. */
 int propose_run(const space *s, const obj_spec *obj, const history *h, const propose_opts *o,
                 int *out, propose_info *info, FILE *explain, char *err, size_t errlen);
+
+/* The incumbent front as the model sees it: the ok records of h whose
+ * predicted objectives (GP posterior means, exact values for exact
+ * objectives) are non-dominated; with noisy scores this front is the one to
+ * trust, not the front of the observed values. keep (h->n): 1 for them;
+ * mean and sd (h->n, nobj): the predictions in the objectives' own units
+ * (sd 0 for exact objectives; NAN for records that are not ok). Below --init
+ * ok records (or 2) there is no model and the observed values are used.
+ * Returns 0, or -1 with err. */
+int propose_front(const space *s, const obj_spec *obj, const history *h, const propose_opts *o,
+                  unsigned char *keep, double *mean, double *sd, char *err, size_t errlen);
 
 /* 1 if objective k is computed exactly from the configuration. */
 int propose_exact_objective(const space *s, const obj_spec *obj, int k);

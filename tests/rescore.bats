@@ -59,3 +59,28 @@ load test_helper
     [[ "$stderr" == *"m.tsv:2: column 'se': 'x' is not a non-negative number"* ]]
     [ -z "$output" ]
 }
+
+@test "propose --front: the ok records whose posterior means are non-dominated" {
+    space-gen --hidden 16 --layers 2 > s.space
+    # a noisy score that rises with sa; params exact
+    space-gen --space s.space --sample 40 --seed 2 --params | awk -F '\t' -v OFS='\t' '
+        NR == 1 { print $0, "score", "status"; next }
+        { x = (NR * 7919) % 101 / 100 - 0.5; print $0, 0.5 + 0.02 * log(1 + $2) + 0.03 * x, (NR == 5 ? "error" : "ok") }' > h.tsv
+    run propose -q --space s.space --history h.tsv --front --seed 1
+    assert_success
+    assert_line --index 0 "$(printf 'id\tsa\tpa\tpt\tl0\tl1\tscore_mean\tscore_sd\tparams_mean\tparams_sd')"
+    [ "${#lines[@]}" -ge 2 ]
+    # every row is an ok history record, and the rows are non-dominated in their means
+    bad=$(sed -n 5p h.tsv | cut -f1)
+    refute_output --partial "$bad"
+    for id in $(tail -n +2 <<< "$output" | cut -f1); do grep -q "^$id	" h.tsv || fail "$id is not in the history"; done
+    run pareto -o score_mean:max,params_mean:min <(propose -q --space s.space --history h.tsv --front --seed 1)
+    assert_output "$(propose -q --space s.space --history h.tsv --front --seed 1)"
+    # params is exact: its sd is 0
+    run awk -F '\t' 'NR > 1 && $10 != 0' <(propose -q --space s.space --history h.tsv --front --seed 1)
+    assert_output ""
+    # below --init there is no model: the observed front
+    run propose -q --space s.space --history h.tsv --front --init 100
+    assert_success
+    [ "$(tail -n +2 <<< "$output" | cut -f1 | sort)" = "$(pareto -o score:max,params:min h.tsv | tail -n +2 | cut -f1 | sort)" ]
+}

@@ -70,7 +70,9 @@ for p in branincurrin-noisy autopeft-noisy; do
             printf '%s\t%s\t%s\tall\t%s\n' "$p" "$m" "$s" "$(hv "$OUT/h.tsv" "$TOBJ" "$REF")" >> "$res"
             if [ "$m" = propose ] && propose --help | grep -q -- '--front'; then
                 case $p in branincurrin-noisy) sp="$HERE/spaces/branincurrin1001.tsv" ;; *) sp="$d/autopeft.space.tsv" ;; esac
-                propose -q --front --space "$sp" --history "$OUT/h.tsv" -o "$OBJ" --seed "$s" > "$OUT/mfront.tsv"
+                # the model's front, joined with the history for the true values
+                propose -q --front --space "$sp" --history "$OUT/h.tsv" -o "$OBJ" --seed "$s" |
+                    awk -F '\t' 'NR == FNR { if (FNR > 1) want[$1] = 1; next } FNR == 1 || ($1 in want)' - "$OUT/h.tsv" > "$OUT/mfront.tsv"
                 printf '%s\t%s\t%s\tmodel-front\t%s\n' "$p" "$m" "$s" "$(hv "$OUT/mfront.tsv" "$TOBJ" "$REF")" >> "$res"
             fi
         done
