@@ -50,6 +50,7 @@ static const char usage_text[] =
     "      --clip X            gradient-norm clipping, 0 = none [1.0]\n"
     "      --mask-prob P       fraction of tokens masked [0.15]\n"
     "      --seed N            order, masks, dropout and initialisation [42]\n"
+    "      --dtype TYPE        weights in the checkpoint: f32, f16 or bf16 [f32]\n"
     "      --threads N         OpenBLAS threads [OpenBLAS default]\n"
     "      --save-every N      also write the checkpoint every N steps\n"
     "      --log-every N       progress line every N steps [50]\n"
@@ -89,12 +90,14 @@ static void copy_vocab(const char *src, const char *dir)
 /* The checkpoint is a pretrained encoder: its metadata says "no PEFT
  * modules, not fine-tuned" (full = 0), so that a tool loading it without a
  * PEFT configuration gets the plain defaults. */
+static st_dtype save_dtype = ST_F32;
+
 static void save_checkpoint(bert_model *m, const char *dir, const char *vocab, int *vocab_done)
 {
     char err[1024];
     int full = m->peft.full;
     m->peft.full = 0;
-    int rc = bert_save(m, dir, ST_F32, err, sizeof err);
+    int rc = bert_save(m, dir, save_dtype, err, sizeof err);
     m->peft.full = full;
     if (rc)
         die(EXIT_BADINPUT, "%s", err);
@@ -184,6 +187,11 @@ int main(int argc, char **argv)
             po.clip = cli_double(a, v, 0, 1e9, 0);
         } else if ((v = cli_opt_value("--mask-prob", NULL, argc, argv, &i))) {
             mask_prob = cli_double(a, v, 0, 1, 1);
+        } else if ((v = cli_opt_value("--dtype", NULL, argc, argv, &i))) {
+            if (!strcmp(v, "f32")) save_dtype = ST_F32;
+            else if (!strcmp(v, "f16")) save_dtype = ST_F16;
+            else if (!strcmp(v, "bf16")) save_dtype = ST_BF16;
+            else die_usage("--dtype: '%s' is not f32, f16 or bf16", v);
         } else if ((v = cli_opt_value("--seed", NULL, argc, argv, &i))) {
             if (parse_long(v, &seed))
                 die_usage("--seed: '%s' is not an integer", v);

@@ -190,3 +190,20 @@ col() { # col NAME: column NAME of the TSV on stdin
     assert_success
     [[ "$output" == "pretrain (autopeft) "* ]]
 }
+
+@test "pretrain: --dtype f16 writes half-precision weights that load" {
+    run tiny --corpus corpus.txt --out ck32 --steps 10
+    assert_success
+    run tiny --corpus corpus.txt --out ck16 --steps 10 --dtype f16
+    assert_success
+    s32=$(stat -c %s ck32/model.safetensors) s16=$(stat -c %s ck16/model.safetensors)
+    # the tensor data halves; the JSON header is the same size
+    [ "$s16" -lt $((s32 * 6 / 10)) ]
+    run grep -c '"F16"' ck16/model.safetensors
+    assert_success
+    run model-info ck16
+    assert_success
+    run tiny --corpus corpus.txt --out ck --steps 10 --dtype f64
+    assert_failure 2
+    assert_output --partial "--dtype: 'f64' is not f32, f16 or bf16"
+}
