@@ -72,6 +72,11 @@ bench: all
 demo: $(BINS)
 	PATH="$(CURDIR)/bin:$$PATH" $(MAKE) -f pipelines/demo.mk
 
+# How the committed encoder data/encoder was made (about 65 minutes on one
+# core; never run by demo or the tests): result in out/pretrain/encoder.
+pretrain: $(BINS)
+	PATH="$(CURDIR)/bin:$$PATH" $(MAKE) -f pipelines/pretrain.mk
+
 # The same workflow on your own checkpoint and tasks (pipelines/autopeft.mk):
 #   make search MODEL=path/to/bert DATA=path/to/RTE TASK=rte [EVALS=... JOBS=...]
 #   make transfer / baselines / rescore / report  (same variables)
@@ -90,5 +95,5 @@ uninstall:
 clean:
 	rm -rf $(B) $(BINS)
 
-.PHONY: all check bench demo search transfer baselines rescore report install uninstall clean FORCE
+.PHONY: all check bench demo pretrain search transfer baselines rescore report install uninstall clean FORCE
 .SECONDARY:

@@ -8,6 +8,8 @@
 #   OUTDIR/corpus.txt     the MLM corpus: for every TRAIN synset one dictionary
 #                         line "lemma, lemma : definition" and its usage
 #                         examples, one per line
+#   OUTDIR/heldout.txt    every definition and example of the dev and test
+#                         synsets, none of which is in the corpus
 #   OUTDIR/vocab.txt      WordPiece vocabulary: specials, characters,
 #                         ##characters, punctuation, then the 7,900 most
 #                         frequent corpus words (count >= 3)
@@ -86,6 +88,10 @@ awk -F '\t' '
         if (!($5 in held)) print $4 " : " $5
         m = split($6, x, "|"); for (k = 1; k <= m; k++) if (!(x[k] in held)) print x[k]
     }' "$tmp/synsets.tsv" "$tmp/synsets.tsv" > "$out/corpus.txt"
+# the held-out text (every definition and example of a dev or test synset),
+# sorted: what the corpus must not contain (tests/embedded.bats checks it)
+awk -F '\t' '$1 != "train" { print $5; m = split($6, x, "|"); for (k = 1; k <= m; k++) print x[k] }' \
+    "$tmp/synsets.tsv" | sort -u > "$out/heldout.txt"
 
 # 3. vocabulary
 {
@@ -146,6 +152,15 @@ awk -F '\t' '{
         }
     }' "$tmp/ordered.tsv" > "$tmp/wn-cloze.rows"
 
+# WordNet repeats some definitions and examples across synsets: a dev row
+# whose text is also a training row of the task is dropped, and so is a test
+# row whose text is a training or dev row (and a repeat within a split)
+for t in wn-pos wn-order wn-cloze; do
+    awk -F '\t' 'NR == FNR { if ($1 == "train") tr[$3] = 1; else if ($1 == "dev") dv[$3] = 1; next }
+        seen[$1, $3]++ { next }
+        $1 == "train" || ($1 == "dev" && !($3 in tr)) || ($1 == "test" && !($3 in tr) && !($3 in dv))' \
+        "$tmp/$t.rows" "$tmp/$t.rows" > "$tmp/$t.rows.d" && mv "$tmp/$t.rows.d" "$tmp/$t.rows"
+done
 for t in wn-pos wn-order wn-cloze; do
     for s in train dev test; do
         case $s in train) n=$NTRAIN ;; dev) n=$NDEV ;; test) n=$NTEST ;; esac
