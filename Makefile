@@ -6,7 +6,6 @@
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
-DATADIR ?= $(PREFIX)/share/autopeft
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g

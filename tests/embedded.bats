@@ -12,6 +12,8 @@ setup_file() {
     sh "$BATS_TEST_DIRNAME/../data/wordnet-tasks.sh" "$WN" "$WT_DIR" 2>/dev/null
 }
 
+setup() { cd "$BATS_TEST_TMPDIR"; }
+
 need_wordnet() { [ -r "$WN/data.noun" ] || skip "WordNet is not installed ($WN; apt-get install wordnet-base)"; }
 
 @test "embedded: the task script is deterministic, byte for byte" {
