@@ -41,3 +41,13 @@ load test_helper
     done
     [ "$n" -gt 0 ]
 }
+
+@test "every long option in a tool's --help is documented in its man page" {
+    for src in "$ROOT"/bin/*.c; do
+        t=$(basename "$src" .c)
+        page=$(tr -d '\\' < "$ROOT/man/$t.1")
+        for o in $("$ROOT/bin/$t" --help | grep -oE '(^|[ ,])--[a-z][a-z0-9-]*' | sed 's/^[ ,]*//' | sort -u); do
+            grep -qE -- "$o([^a-z0-9-]|$)" <<< "$page" || fail "$t: $o is in --help but not in man/$t.1"
+        done
+    done
+}
