@@ -1,10 +1,13 @@
 /* train-eval -- train each PEFT configuration record on a task and score it.
  * See train-eval(1). The logic lives in lib/traineval.c; this file parses
  * options, loads and tokenises the task once, and streams records. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "configrec.h"
 #include "hfconfig.h"
@@ -109,6 +112,30 @@ static void clean_message(char *s)
             *s = ' ';
 }
 
+/* Before any training: the directory an output template writes into must
+ * exist and be writable (a template whose directory part holds {id} is
+ * checked per record, when it is written). */
+static void check_output_dir(const char *opt, const char *tmpl)
+{
+    const char *slash = strrchr(tmpl, '/');
+    char dir[4096];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == tmpl)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - tmpl), tmpl);
+    if (strstr(dir, "{id}"))
+        return;
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        die(EXIT_BADINPUT, "%s %s: cannot write in %s: %s", opt, tmpl, dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        die(EXIT_BADINPUT, "%s %s: cannot write in %s: %s", opt, tmpl, dir, strerror(ENOTDIR));
+    if (access(dir, W_OK) != 0)
+        die(EXIT_BADINPUT, "%s %s: cannot write in %s: %s", opt, tmpl, dir, strerror(errno));
+}
+
 static int write_predictions(const char *tmpl, const char *id, const task_spec *sp, const te_set *dev,
                              const te_result *r, char *err, size_t errlen)
 {
@@ -120,7 +147,7 @@ static int write_predictions(const char *tmpl, const char *id, const task_spec *
         snprintf(path, sizeof path, "%s", tmpl);
     atomic_file af;
     if (atomic_open(&af, path) < 0) {
-        errf(err, errlen, path, 0, "cannot write predictions");
+        errf(err, errlen, path, 0, "cannot write predictions: %s", strerror(errno));
         return -1;
     }
     fprintf(af.f, "index\tprediction\n");
@@ -131,7 +158,7 @@ static int write_predictions(const char *tmpl, const char *id, const task_spec *
             fprintf(af.f, "%ld\t%s\n", i, sp->label_names ? sp->label_names[r->pred_class[i]] : "?");
     }
     if (atomic_commit(&af) < 0) {
-        errf(err, errlen, path, 0, "cannot write predictions");
+        errf(err, errlen, path, 0, "cannot write predictions: %s", strerror(errno));
         return -1;
     }
     return 0;
@@ -234,6 +261,9 @@ int main(int argc, char **argv)
             if (!exists(own_dev)) {
                 free(own_dev);
                 own_dev = dir_file(data_dir, "validation.tsv");
+                if (!exists(own_dev))
+                    die(EXIT_BADINPUT, "--data %s: no dev file: looked for %s/dev.tsv and %s/validation.tsv "
+                        "(or give --dev FILE or --dev-from-train F)", data_dir, data_dir, data_dir);
             }
             dev_path = own_dev;
         }
@@ -246,6 +276,8 @@ int main(int argc, char **argv)
         die_usage("--dev and --dev-from-train exclude each other");
     if (!vocab_path)
         vocab_path = own_vocab = dir_file(o.model_dir, "vocab.txt");
+    if (pred_tmpl)
+        check_output_dir("--predictions", pred_tmpl);
 
     char err[1024];
     task_spec sp;
@@ -331,6 +363,9 @@ int main(int argc, char **argv)
                                            bc.max_position, bc.type_vocab);
     rec_row row = {0}, header = {0};
     int header_pending = 0;
+    /* ids seen so far, over every input: a repeated id is an error */
+    struct { char *id; const char *file; long line; } *seen = NULL;
+    size_t n_seen = 0, cap_seen = 0;
     for (int fi = 0; fi < nin; fi++) {
         const char *path = optind < argc ? argv[optind + fi] : "-";
         int fmt = rec_format_for(path, csv);
@@ -373,6 +408,19 @@ int main(int argc, char **argv)
             const char *id = rec_field(r, cols.id);
             if (!*id)
                 die_at(path, rec_line(r), "column 'id': empty id");
+            if (configrec_check(r, &pc, bc.hidden, err, sizeof err) < 0)
+                die(EXIT_BADINPUT, "%s", err);
+            for (size_t k = 0; k < n_seen; k++)
+                if (!strcmp(seen[k].id, id))
+                    die_at(path, rec_line(r), "duplicate id '%s' (first at %s:%ld)", id, seen[k].file, seen[k].line);
+            if (n_seen == cap_seen) {
+                cap_seen = cap_seen ? 2 * cap_seen : 64;
+                seen = xrealloc(seen, cap_seen * sizeof *seen);
+            }
+            seen[n_seen].id = xstrdup(id);
+            seen[n_seen].file = path;
+            seen[n_seen].line = rec_line(r);
+            n_seen++;
             if (header_pending) {
                 if (rec_write(w, header.n, (const char *const *)header.v, err, sizeof err) < 0)
                     die(EXIT_BADINPUT, "%s", err);
@@ -450,6 +498,9 @@ int main(int argc, char **argv)
         die(EXIT_BADINPUT, "%s", err);
     out_flush();
     row_free(&header);
+    for (size_t k = 0; k < n_seen; k++)
+        free(seen[k].id);
+    free(seen);
     row_free(&row);
     rec_writer_free(w);
     free(lay.slot);

@@ -93,3 +93,25 @@ int configrec_parse(const rec_reader *r, const configrec_cols *c, peft_config *c
     }
     return 0;
 }
+
+int configrec_check(const rec_reader *r, const peft_config *cfg, int hidden, char *err, size_t errlen)
+{
+    const char *name[4] = {"sa", "pa", "pt", "lora"};
+    int v[4] = {cfg->sa, cfg->pa, cfg->pt, cfg->lora}, any = 0;
+    for (int k = 0; k < 4; k++) {
+        if (v[k] > hidden) {
+            errf(err, errlen, rec_name(r), rec_line(r),
+                 "column '%s': size %d is larger than the model's hidden size %d (the space's largest)", name[k],
+                 v[k], hidden);
+            return -1;
+        }
+        any |= v[k] > 0;
+    }
+    if (any && peft_active_layers(cfg) == 0) {
+        errf(err, errlen, rec_name(r), rec_line(r),
+             "every layer flag is 0, so the modules would be in no layer (turn a layer on, or set the sizes to 0 "
+             "for the head alone)");
+        return -1;
+    }
+    return 0;
+}

@@ -32,4 +32,10 @@ int configrec_bind(const rec_reader *r, int n_layers, configrec_cols *c, char *e
 int configrec_parse(const rec_reader *r, const configrec_cols *c, peft_config *cfg, char *err,
                     size_t errlen);
 
+/* The rules of the model's search space (space-gen): every module size
+ * (sa, pa, pt, lora) at most the hidden size H, and modules, when any, in at
+ * least one layer. A record with every size 0 (head only, or full
+ * fine-tuning) is valid. Returns 0, or -1 with "FILE:LINE: message". */
+int configrec_check(const rec_reader *r, const peft_config *cfg, int hidden, char *err, size_t errlen);
+
 #endif

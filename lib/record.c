@@ -7,8 +7,18 @@
 #include <csv.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* FNV-1a, for the header's name index */
+static size_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return (size_t)h;
+}
 
 struct rec_reader {
     FILE *f;
@@ -29,6 +39,8 @@ struct rec_reader {
     /* header */
     char **hdr;
     int nhdr;
+    int *hix;        /* open-addressing index of hdr: slot -> column + 1 (0: empty) */
+    size_t hcap;     /* slots, a power of 2 above twice nhdr */
     long line;       /* physical lines consumed */
     long rec_start;  /* line where the record being assembled started (0: none) */
     int eof;
@@ -233,13 +245,23 @@ static rec_reader *open_init(rec_reader *r, char *err, size_t errlen)
         /* A UTF-8 BOM on the first header field is not part of the name. */
         if (r->nhdr && !strncmp(r->hdr[0], "\xEF\xBB\xBF", 3))
             memmove(r->hdr[0], r->hdr[0] + 3, strlen(r->hdr[0] + 3) + 1);
-        for (int i = 0; i < r->nhdr; i++)
-            for (int j = 0; j < i; j++)
-                if (!strcmp(r->hdr[i], r->hdr[j])) {
+        /* the header's name index (linear in the number of columns) */
+        r->hcap = 16;
+        while (r->hcap < 2 * (size_t)r->nhdr)
+            r->hcap *= 2;
+        r->hix = xcalloc(r->hcap, sizeof *r->hix);
+        for (int i = 0; i < r->nhdr; i++) {
+            size_t k = name_hash(r->hdr[i]) & (r->hcap - 1);
+            while (r->hix[k]) {
+                if (!strcmp(r->hdr[r->hix[k] - 1], r->hdr[i])) {
                     errf(err, errlen, r->name, r->rline, "duplicate column '%s' in header", r->hdr[i]);
                     rec_close(r);
                     return NULL;
                 }
+                k = (k + 1) & (r->hcap - 1);
+            }
+            r->hix[k] = i + 1;
+        }
     }
     return r;
 }
@@ -267,9 +289,15 @@ const char *rec_colname(const rec_reader *r, int i) { return (i >= 0 && i < r->n
 
 int rec_col(const rec_reader *r, const char *name)
 {
-    for (int i = 0; i < r->nhdr; i++)
-        if (!strcmp(r->hdr[i], name))
-            return i;
+    if (!r->hix) {
+        for (int i = 0; i < r->nhdr; i++)
+            if (!strcmp(r->hdr[i], name))
+                return i;
+        return -1;
+    }
+    for (size_t k = name_hash(name) & (r->hcap - 1); r->hix[k]; k = (k + 1) & (r->hcap - 1))
+        if (!strcmp(r->hdr[r->hix[k] - 1], name))
+            return r->hix[k] - 1;
     return -1;
 }
 
@@ -292,6 +320,7 @@ void rec_close(rec_reader *r)
     free(r->q);
     free_fields(r->rf, r->rn);
     free_fields(r->hdr, r->nhdr);
+    free(r->hix);
     if (r->own && r->f)
         fclose(r->f);
     free(r->buf);

@@ -257,6 +257,22 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
         snprintf(err, sizeof err, "the training set is empty");
         goto fail;
     }
+    /* Divergence: the loss of a constant prediction (log K for K classes;
+     * the variance of the targets for regression) sets the scale; a
+     * training loss averaged over an evaluation window above twice
+     * max(that, the first step's loss) means the run diverged. */
+    double ref_loss = 0, first_loss = -1;
+    if (sp->regression) {
+        double mu = 0, v = 0;
+        for (long i = 0; i < train->n; i++)
+            mu += train->target[i];
+        mu /= (double)(train->n ? train->n : 1);
+        for (long i = 0; i < train->n; i++)
+            v += (train->target[i] - mu) * (train->target[i] - mu);
+        ref_loss = v / (double)(train->n ? train->n : 1);
+    } else {
+        ref_loss = log((double)(sp->n_labels > 1 ? sp->n_labels : 2));
+    }
     for (int ep = 0; ep < o->epochs && !stopped; ep++) {
         for (long i = 0; i < train->n; i++)
             perm[i] = i;
@@ -281,6 +297,8 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
                 snprintf(err, sizeof err, "the training loss is not finite (%g) at step %ld", (double)loss, step + 1);
                 goto fail;
             }
+            if (first_loss < 0)
+                first_loss = loss;
             loss_sum += loss;
             loss_n++;
             step++;
@@ -293,6 +311,16 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
                 evals++;
                 memcpy(r->final, metrics, sizeof metrics);
                 r->final_loss = loss_sum / (double)(loss_n ? loss_n : 1);
+                {
+                    double lim = 2 * (first_loss > ref_loss ? first_loss : ref_loss);
+                    if (r->final_loss > lim) {
+                        snprintf(err, sizeof err,
+                                 "training diverged: mean loss %.4g at step %ld, above twice the larger of the "
+                                 "first step's %.4g and a constant prediction's %.4g (lower --lr)",
+                                 r->final_loss, step, first_loss, ref_loss);
+                        goto fail;
+                    }
+                }
                 if (metrics[0] > best_main || evals == 1) {
                     if (metrics[0] > best_main)
                         best_main = metrics[0];

@@ -1,5 +1,5 @@
 /* util.c -- see util.h */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include "util.h"
 
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -266,15 +267,64 @@ uint64_t rng_below(rng_t *r, uint64_t n)
 
 int atomic_open(atomic_file *a, const char *path)
 {
-    size_t n = strlen(path) + 32;
-    a->path = xstrdup(path);
-    a->tmp = xmalloc(n);
-    snprintf(a->tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    a->f = fopen(a->tmp, "w");
+    /* Only a regular file (or nothing) is replaced by rename. A symlink is
+     * followed, so the link stays and its target is replaced; a device, a
+     * FIFO or a socket (/dev/full, /dev/stdout, a pipe) is written through,
+     * so its own errors show and nothing is put in its place. */
+    struct stat st;
+    char *real = NULL;
+    const char *target = path;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        if (stat(path, &st) == 0) {
+            if (S_ISREG(st.st_mode)) {
+                real = realpath(path, NULL);
+                if (!real)
+                    return -1;
+                target = real;
+            }
+        } else if (errno != ENOENT) {
+            return -1;
+        } else {
+            /* a dangling link: create its target through the link */
+            a->path = xstrdup(path);
+            a->tmp = NULL;
+            a->f = fopen(path, "w");
+            if (!a->f) {
+                int e = errno;
+                free(a->path);
+                a->path = NULL;
+                errno = e;
+                return -1;
+            }
+            return 0;
+        }
+    } else if (lstat(path, &st) != 0) {
+        if (errno != ENOENT)
+            return -1;
+        st.st_mode = S_IFREG;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        free(real);
+        errno = EISDIR;
+        return -1;
+    }
+    a->path = xstrdup(target);
+    free(real);
+    if (!S_ISREG(st.st_mode)) {
+        a->tmp = NULL;
+        a->f = fopen(a->path, "w");
+    } else {
+        size_t n = strlen(a->path) + 32;
+        a->tmp = xmalloc(n);
+        snprintf(a->tmp, n, "%s.tmp.%ld", a->path, (long)getpid());
+        a->f = fopen(a->tmp, "w");
+    }
     if (!a->f) {
+        int e = errno;
         free(a->path);
         free(a->tmp);
         a->path = a->tmp = NULL;
+        errno = e;
         return -1;
     }
     return 0;
@@ -282,21 +332,32 @@ int atomic_open(atomic_file *a, const char *path)
 
 int atomic_commit(atomic_file *a)
 {
-    int rc = 0;
-    if (fflush(a->f) != 0 || ferror(a->f))
+    int rc = 0, e = 0;
+    if (fflush(a->f) != 0 || ferror(a->f)) {
         rc = -1;
-    if (rc == 0 && fsync(fileno(a->f)) != 0 && errno != EINVAL)
+        e = errno ? errno : EIO;
+    }
+    /* fsync of a device or pipe may be EINVAL/ENOTSUP: not an error */
+    if (rc == 0 && a->tmp && fsync(fileno(a->f)) != 0 && errno != EINVAL) {
         rc = -1;
-    if (fclose(a->f) != 0)
+        e = errno;
+    }
+    if (fclose(a->f) != 0 && rc == 0) {
         rc = -1;
+        e = errno;
+    }
     a->f = NULL;
-    if (rc == 0 && rename(a->tmp, a->path) != 0)
+    if (rc == 0 && a->tmp && rename(a->tmp, a->path) != 0) {
         rc = -1;
-    if (rc != 0)
+        e = errno;
+    }
+    if (rc != 0 && a->tmp)
         unlink(a->tmp);
     free(a->path);
     free(a->tmp);
     a->path = a->tmp = NULL;
+    if (rc)
+        errno = e;
     return rc;
 }
 

@@ -82,7 +82,10 @@ uint64_t rng_below(rng_t *r, uint64_t n); /* uniform in [0,n) without bias */
 
 /* Atomic file write: atomic_open() returns a FILE* on "PATH.tmp.PID";
  * atomic_commit() flushes, fsyncs and renames it over PATH (0 on success);
- * atomic_abort() removes the temp file. */
+ * atomic_abort() removes the temp file. Only a regular file or a missing
+ * path is replaced: a symlink's target is replaced (the link stays), and a
+ * device, FIFO or socket (/dev/full, /dev/stdout) is written through, with
+ * no temp file. On failure errno says why (a directory: EISDIR). */
 typedef struct { FILE *f; char *path; char *tmp; } atomic_file;
 int atomic_open(atomic_file *a, const char *path);
 int atomic_commit(atomic_file *a);

@@ -1,0 +1,150 @@
+#!/usr/bin/env bats
+# Faults found by the reliability audit (issue 9), one test each: outputs
+# that are not regular files, diverged training, configurations the space
+# forbids, duplicate ids, output locations checked before training, missing
+# dev files, and header handling linear in the number of columns.
+load test_helper
+
+setup_file() {
+    export FIX="$BATS_FILE_TMPDIR/fix"
+    mkdir -p "$FIX"
+    cd "$FIX"
+    { printf '[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n'; for w in a b c d e f g h i j k l; do echo $w; done; } > vocab.txt
+    model-init --layers 2 --hidden 32 --heads 4 --vocab vocab.txt --max-position 32 --seed 1 model >/dev/null
+    cp vocab.txt model/
+    awk 'BEGIN { x = 7; print "sentence\tlabel"
+        for (i = 0; i < 300; i++) {
+            x = (x * 16807) % 2147483647; n = 4 + x % 6; s = ""; c = 0
+            for (j = 0; j < n; j++) { x = (x * 16807) % 2147483647; k = x % 12; if (k < 3) c++
+                s = s (j ? " " : "") substr("abcdefghijkl", k + 1, 1) }
+            print s "\t" (c >= 2 ? 1 : 0) } }' > all.tsv
+    { head -n 1 all.tsv; sed -n '2,201p' all.tsv; } > train.tsv
+    { head -n 1 all.tsv; sed -n '202,301p' all.tsv; } > dev.tsv
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\nc1\t8\t0\t0\t0\t1\t1\n' > cfg.tsv
+}
+
+setup() { cd "$BATS_TEST_TMPDIR"; }
+
+te() { train-eval -q --model "$FIX/model" --task custom --text-a sentence --label label \
+       --train "$FIX/train.tsv" --dev "$FIX/dev.tsv" --batch 16 --epochs 1 "$@"; }
+
+col() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } { print $k }'; }
+
+@test "-o /dev/full is a write error, and the device stays a device" {
+    [ -c /dev/full ] || skip "no /dev/full"
+    run space-gen "$FIX/model" -o /dev/full
+    assert_failure 1
+    assert_output "space-gen: /dev/full: cannot write: No space left on device"
+    [ -c /dev/full ]
+    run train-eval -q --model "$FIX/model" --task custom --text-a sentence --label label \
+        --train "$FIX/train.tsv" --dev "$FIX/dev.tsv" --batch 16 --epochs 1 --predictions /dev/full "$FIX/cfg.tsv"
+    [ -c /dev/full ]
+    [ "$(printf '%s\n' "$output" | col status)" = error ]
+    [[ "$output" == *"cannot write predictions: No space left on device"* ]]
+}
+
+@test "-o /dev/stdout writes to standard output, through a pipe too" {
+    run bash -c 'set -o pipefail; space-gen "$FIX/model" -o /dev/stdout | grep -c "^l[01]	bool"'
+    assert_success
+    assert_output 2
+}
+
+@test "-o through a symlink replaces the link's target and keeps the link" {
+    echo old > target.tsv
+    ln -s target.tsv link.tsv
+    run space-gen "$FIX/model" -o link.tsv
+    assert_success
+    [ -L link.tsv ]
+    [ "$(readlink link.tsv)" = target.tsv ]
+    grep -q '^hidden	const	32' target.tsv
+    # a dangling link: its target is created, the link stays
+    ln -s made.tsv dangling.tsv
+    run space-gen "$FIX/model" -o dangling.tsv
+    assert_success
+    [ -L dangling.tsv ] && [ -f made.tsv ]
+    # a directory is refused with the system's reason
+    mkdir d
+    run space-gen "$FIX/model" -o d
+    assert_failure 1
+    assert_output "space-gen: d: cannot write: Is a directory"
+    [ -d d ]
+    [ -z "$(ls d)" ]
+}
+
+@test "a diverged training run is status=error with the reason, not ok at chance" {
+    for lr in 1e6 1e3; do
+        run --separate-stderr te --lr "$lr" "$FIX/cfg.tsv"
+        assert_success
+        [ "$(printf '%s\n' "$output" | col status)" = error ]
+        printf '%s\n' "$output" | col message | grep -q '^training diverged: mean loss .* (lower --lr)$'
+    done
+    run --separate-stderr te --lr 1e3 --full "$FIX/cfg.tsv"
+    [ "$(printf '%s\n' "$output" | col status)" = error ]
+    # a sane learning rate is not flagged
+    run --separate-stderr te --lr 1e-2 "$FIX/cfg.tsv"
+    [ "$(printf '%s\n' "$output" | col status)" = ok ]
+}
+
+@test "train-eval rejects configurations the space forbids, with FILE:LINE, before training them" {
+    printf 'id\tsa\tl0\tl1\nok\t8\t1\t1\noff\t8\t0\t0\n' > off.tsv
+    run --separate-stderr te off.tsv
+    assert_failure 1
+    [ "$stderr" = "train-eval: off.tsv:3: every layer flag is 0, so the modules would be in no layer (turn a layer on, or set the sizes to 0 for the head alone)" ]
+    [ "$(printf '%s\n' "$output" | col id)" = ok ]   # the record before it is complete
+    printf 'id\tpt\tl0\tl1\nbig\t100000\t1\t1\n' > big.tsv
+    run --separate-stderr te big.tsv
+    assert_failure 1
+    [ "$stderr" = "train-eval: big.tsv:2: column 'pt': size 100000 is larger than the model's hidden size 32 (the space's largest)" ]
+    [ -z "$output" ]
+    # head only (every size 0) stays valid
+    printf 'id\tsa\tl0\tl1\nhead\t0\t0\t0\n' > head.tsv
+    run --separate-stderr te head.tsv
+    assert_success
+}
+
+@test "train-eval rejects a duplicate id with both places" {
+    printf 'id\tsa\tl0\tl1\nx\t8\t1\t1\n' > a.tsv
+    printf 'id\tsa\tl0\tl1\ny\t4\t1\t1\nx\t2\t1\t1\n' > b.tsv
+    run --separate-stderr te a.tsv b.tsv
+    assert_failure 1
+    [ "$stderr" = "train-eval: b.tsv:3: duplicate id 'x' (first at a.tsv:2)" ]
+    [ "$(printf '%s\n' "$output" | col id | paste -sd' ')" = "x y" ]
+}
+
+@test "an unwritable --predictions location is found before any training, with the reason" {
+    run --separate-stderr te --predictions /nonexistent/dir/p-{id}.tsv "$FIX/cfg.tsv"
+    assert_failure 1
+    [ "$stderr" = "train-eval: --predictions /nonexistent/dir/p-{id}.tsv: cannot write in /nonexistent/dir: No such file or directory" ]
+    [ -z "$output" ]
+    touch file
+    run --separate-stderr te --predictions file/p.tsv "$FIX/cfg.tsv"
+    assert_failure 1
+    [ "$stderr" = "train-eval: --predictions file/p.tsv: cannot write in file: Not a directory" ]
+}
+
+@test "--data DIR without a dev file names every file looked for" {
+    mkdir data
+    cp "$FIX/train.tsv" data/
+    run --separate-stderr train-eval -q --model "$FIX/model" --task custom --text-a sentence --label label --data data "$FIX/cfg.tsv"
+    assert_failure 1
+    [ "$stderr" = "train-eval: --data data: no dev file: looked for data/dev.tsv and data/validation.tsv (or give --dev FILE or --dev-from-train F)" ]
+}
+
+@test "header handling is linear: 200,000 columns in well under a second" {
+    awk 'BEGIN { n = 200000; printf "id\tscore\tparams"; for (i = 0; i < n; i++) printf "\tc%d", i; print ""
+        for (r = 0; r < 3; r++) { printf "r%d\t0.%d\t%d", r, r + 1, 10 - r; for (i = 0; i < n; i++) printf "\tx"; print "" } }' > wide.tsv
+    start=$(date +%s%N)
+    run --separate-stderr pareto -o score:max,params:min wide.tsv
+    end=$(date +%s%N)
+    assert_success
+    [ "$(printf '%s\n' "$output" | wc -l)" -eq 2 ]
+    ms=$(( (end - start) / 1000000 ))
+    echo "pareto on 200,000 columns: $ms ms"
+    # quadratic header handling took over 60 s here; allow for sanitizers and load
+    [ "$ms" -lt 10000 ]
+    # duplicate names are still found, among many columns
+    awk 'BEGIN { printf "id"; for (i = 0; i < 50000; i++) printf "\tc%d", i; print "\tc777" }' > dup.tsv
+    run pareto -o c1:max dup.tsv
+    assert_failure 1
+    assert_output "pareto: dup.tsv:1: duplicate column 'c777' in header"
+}
