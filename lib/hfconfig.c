@@ -80,6 +80,28 @@ int hfconfig_parse(const char *json, const char *name, bert_config *c, char *err
         get_pos_int(root, "max_position_embeddings", &k.max_position, name, err, errlen) ||
         get_pos_int(root, "type_vocab_size", &k.type_vocab, name, err, errlen))
         goto out;
+    /* sane limits (well above any BERT published), so that every size
+     * product below fits the int and 64-bit counts the engine uses */
+    {
+        const struct { const char *key; int v, max; } lim[] = {
+            {"vocab_size", k.vocab_size, 1 << 24},          {"hidden_size", k.hidden, 1 << 16},
+            {"num_attention_heads", k.heads, 1 << 10},      {"intermediate_size", k.intermediate, 1 << 18},
+            {"max_position_embeddings", k.max_position, 1 << 17}, {"type_vocab_size", k.type_vocab, 1 << 10},
+        };
+        for (size_t i = 0; i < sizeof lim / sizeof *lim; i++)
+            if (lim[i].v > lim[i].max) {
+                errf(err, errlen, name, 0, "\"%s\" %d is larger than the supported maximum %d", lim[i].key, lim[i].v,
+                     lim[i].max);
+                goto out;
+            }
+        /* the largest tensors: the word embeddings and a feed-forward matrix */
+        if ((long long)k.vocab_size * k.hidden > (1LL << 31) - 1 ||
+            (long long)k.intermediate * k.hidden > (1LL << 31) - 1) {
+            errf(err, errlen, name, 0, "a weight matrix of this model has more than 2^31 entries "
+                 "(vocab_size %d, hidden_size %d, intermediate_size %d)", k.vocab_size, k.hidden, k.intermediate);
+            goto out;
+        }
+    }
     if (k.hidden % k.heads != 0) {
         errf(err, errlen, name, 0, "hidden_size %d is not divisible by num_attention_heads %d", k.hidden, k.heads);
         goto out;

@@ -148,3 +148,18 @@ col() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) 
     assert_failure 1
     assert_output "pareto: dup.tsv:1: duplicate column 'c777' in header"
 }
+
+@test "an absurd config.json is rejected with the field named, never overflowing" {
+    mkdir absurd
+    sed 's/"hidden_size":[[:space:]]*[0-9]*/"hidden_size": 2000000000/' "$FIX/model/config.json" > absurd/config.json
+    grep -q '2000000000' absurd/config.json
+    for t in space-gen model-info; do
+        run "$t" absurd
+        assert_failure 1
+        assert_output "$t: absurd/config.json: \"hidden_size\" 2000000000 is larger than the supported maximum 65536"
+    done
+    sed 's/"hidden_size":[[:space:]]*[0-9]*/"hidden_size": 32768/; s/"vocab_size":[[:space:]]*[0-9]*/"vocab_size": 100000/' "$FIX/model/config.json" > absurd/config.json
+    run space-gen absurd
+    assert_failure 1
+    assert_output --partial "a weight matrix of this model has more than 2^31 entries (vocab_size 100000, hidden_size 32768"
+}
