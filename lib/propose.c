@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <gsl/gsl_qrng.h>
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,7 +107,19 @@ int history_read(const space *s, obj_spec *obj, const char *path, int force_csv,
     int *colmap = xmalloc(sizeof(int) * (size_t)(d > 0 ? d : 1));
     int idc = rec_col(r, "id"), rc = -1;
     char objerr[512] = "";
-    int obj_ok = obj_resolve(obj, r, objerr, sizeof objerr) == 0;
+    /* an objective the space computes exactly (params, params_pct) may be
+     * missing from the history: it is computed from the configuration */
+    int obj_ok = 1, computed = 0;
+    for (int o = 0; o < nobj; o++) {
+        obj->col[o] = rec_col(r, obj->name[o]);
+        if (obj->col[o] >= 0) continue;
+        if (propose_exact_objective(s, obj, o)) {
+            computed = 1;
+        } else if (obj_ok) {
+            errf(objerr, sizeof objerr, rec_name(r), 1, "missing column '%s'", obj->name[o]);
+            obj_ok = 0;
+        }
+    }
     int status_col = rec_col(r, "status");
     int nlayer = 0;
     for (int i = 0; i < d; i++) nlayer += space_dim_at(s, i)->role == ROLE_LAYER;
@@ -169,7 +182,22 @@ int history_read(const space *s, obj_spec *obj, const char *path, int force_csv,
                 snprintf(err, errlen, "%s", objerr);
                 goto out;
             }
-            if (obj_read_min(obj, r, y, err, errlen)) goto out;
+            if (!computed) {
+                if (obj_read_min(obj, r, y, err, errlen)) goto out;
+            } else {
+                for (int o = 0; o < nobj; o++) {
+                    if (obj->col[o] < 0) {
+                        y[o] = propose_exact_value(s, obj, o, lv);
+                        continue;
+                    }
+                    const char *f = rec_field(r, obj->col[o]);
+                    if (!*f || isspace((unsigned char)*f) || parse_double(f, &y[o])) {
+                        errf(err, errlen, fname, line, "column '%s': not a finite number: '%s'", obj->name[o], f);
+                        goto out;
+                    }
+                    if (obj->maximize[o]) y[o] = -y[o];
+                }
+            }
             h->n_ok++;
         } else {
             for (int o = 0; o < nobj; o++) y[o] = NAN;

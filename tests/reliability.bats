@@ -163,3 +163,23 @@ col() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) 
     assert_failure 1
     assert_output --partial "a weight matrix of this model has more than 2^31 entries (vocab_size 100000, hidden_size 32768"
 }
+
+@test "propose computes a missing params column from the space, as propose(1) says" {
+    space-gen "$FIX/model" > s.tsv
+    printf 'id\tsa\tpa\tpt\tl0\tl1\tscore\tstatus\na\t8\t0\t0\t1\t1\t0.8\tok\nb\t0\t4\t0\t1\t0\t0.7\tok\n' > h.tsv
+    run --separate-stderr propose --space s.tsv --history h.tsv --batch 2 --init 1 --seed 3
+    assert_success
+    without=$output
+    # the same history with the exact counts gives the same proposals
+    awk -F '\t' -v OFS='\t' 'NR == 1 { print $0, "params"; next }
+        { n = ($2 > 0) * (2 * 32 * $2 + $2 + 32) + ($3 > 0) * (2 * 32 * $3 + $3 + 32); print $0, n * ($5 + $6) }' h.tsv > hp.tsv
+    run --separate-stderr propose --space s.tsv --history hp.tsv --batch 2 --init 1 --seed 3
+    assert_success
+    [ "$output" = "$without" ]
+    [ "$(printf '%s\n' "$output" | wc -l)" -eq 3 ]
+    # the score is not computable: its absence is still an error
+    cut -f1-6,8 h.tsv > noscore.tsv
+    run --separate-stderr propose --space s.tsv --history noscore.tsv --batch 2 --init 1
+    assert_failure 1
+    [ "$stderr" = "propose: noscore.tsv:1: missing column 'score'" ]
+}
