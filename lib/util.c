@@ -142,7 +142,10 @@ void out_flush(void)
     if (fflush(stdout) != 0) {
         if (errno == EPIPE)
             _exit(0);
-        die(1, "write error: %s", strerror(errno));
+        /* _exit, not die: exit() would run the atexit check, which would
+         * find the same error and say it again */
+        fprintf(stderr, "%s: write error: %s\n", ap_progname, strerror(errno));
+        _exit(1);
     }
 }
 

@@ -183,3 +183,14 @@ col() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) 
     assert_failure 1
     [ "$stderr" = "propose: noscore.tsv:1: missing column 'score'" ]
 }
+
+@test "a failed write to standard output says so once, with exit 1" {
+    [ -c /dev/full ] || skip "no /dev/full"
+    run bash -c 'space-gen "$FIX/model" > /dev/full'
+    assert_failure 1
+    assert_output "space-gen: write error: No space left on device"
+    printf 'id\tscore\na\t1\n' > s.tsv
+    run bash -c "pareto -o score:max s.tsv > /dev/full"
+    assert_failure 1
+    assert_output "pareto: write error: No space left on device"
+}
