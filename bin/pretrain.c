@@ -285,11 +285,10 @@ int main(int argc, char **argv)
     bert_opts_default(&bo);
     bo.peft = &pc, bo.task = BERT_TASK_MLM, bo.max_batch = po.batch, bo.max_seq = max_len;
     bo.seed = (uint64_t)seed;
+    bo.dropout = (float)dropout; /* < 0: the checkpoint's (or --dropout's default) */
     bert_model *m = init ? bert_load(init, &bo, err, sizeof err) : bert_new(&c, &bo, err, sizeof err);
     if (!m)
         die(EXIT_BADINPUT, "%s", err);
-    if (dropout >= 0)
-        m->cfg.hidden_dropout = m->cfg.attn_dropout = (float)dropout;
     long long nbase = bert_params_base(m);
     if (verbose)
         fprintf(stderr, "%s: model L=%d H=%d heads=%d I=%d V=%d P=%d: %lld base parameters, "

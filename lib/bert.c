@@ -22,6 +22,7 @@ void bert_opts_default(bert_opts *o)
     o->head = BERT_HEAD_AUTO;
     o->max_batch = 8;
     o->seed = 42;
+    o->dropout = -1;
 }
 
 enum { INIT_NORMAL, INIT_ZERO, INIT_ONE, INIT_UNIFORM };
@@ -504,7 +505,10 @@ bert_model *bert_new(const bert_config *c, const bert_opts *o, char *err, size_t
     const peft_config *p = o->peft ? o->peft : &none;
     int T = o->max_seq > 0 ? o->max_seq : (c->max_position < 128 ? c->max_position : 128);
     bert_head_kind hk = o->head == BERT_HEAD_AUTO ? BERT_HEAD_AUTOPEFT : o->head;
-    bert_model *m = build(c, p, o->task, hk, resolve_C(c, o), o->max_batch, T, err, errlen);
+    bert_config cc = *c;
+    if (o->dropout >= 0)
+        cc.hidden_dropout = cc.attn_dropout = o->dropout;
+    bert_model *m = build(&cc, p, o->task, hk, resolve_C(&cc, o), o->max_batch, T, err, errlen);
     if (m)
         init_all(m, NULL, o->seed);
     return m;
@@ -1135,6 +1139,8 @@ bert_model *bert_load(const char *dir, const bert_opts *o, char *err, size_t err
     int T = o->max_seq > 0 ? o->max_seq : (c.max_position < 128 ? c.max_position : 128);
     bert_opts oo = *o;
     oo.task = task;
+    if (o->dropout >= 0)
+        c.hidden_dropout = c.attn_dropout = o->dropout;
     m = build(&c, &p, task, head, resolve_C(&c, &oo), o->max_batch, T, err, errlen);
     if (!m) {
         char tmp[512];

@@ -154,9 +154,12 @@ typedef struct {
     int max_batch;           /* activation buffers are sized for (max_batch, max_seq) */
     int max_seq;             /* 0: min(128, max_position) */
     uint64_t seed;           /* init of tensors the checkpoint does not carry */
+    float dropout;           /* < 0: the config's; else hidden and attention dropout
+                                (given here, so the dropout masks are sized for it) */
 } bert_opts;
 
-/* Defaults: peft NULL, CLS, AUTO head, num_labels 0, max_batch 8, max_seq 0, seed 42. */
+/* Defaults: peft NULL, CLS, AUTO head, num_labels 0, max_batch 8, max_seq 0, seed 42,
+ * dropout -1 (the config's). */
 void bert_opts_default(bert_opts *o);
 
 typedef enum { BERT_T_BASE, BERT_T_POOLER, BERT_T_HEAD, BERT_T_PEFT } bert_tensor_kind;

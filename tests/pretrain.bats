@@ -207,3 +207,13 @@ col() { # col NAME: column NAME of the TSV on stdin
     assert_failure 2
     assert_output --partial "--dtype: 'f64' is not f32, f16 or bf16"
 }
+
+@test "pretrain: --init from a checkpoint without dropout, with --dropout 0.1, trains and saves the rate" {
+    run tiny --corpus corpus.txt --out ck0 --steps 2 --dropout 0
+    assert_success
+    # the masks were sized for the checkpoint's rate (0): this crashed
+    run pretrain -q --threads 1 --vocab vocab.txt --corpus corpus.txt --init ck0 --out ck1 \
+        --max-len 16 --batch 16 --steps 2 --dropout 0.1
+    assert_success
+    grep -q '"hidden_dropout_prob":[[:space:]]*0.1' ck1/config.json
+}
