@@ -13,7 +13,8 @@
 #
 # The result goes to OUT (default out/pretrain/encoder), never over
 # data/encoder: compare, then copy by hand. With the same OpenBLAS kernel
-# (pretrain -v logs it) the weights are byte-identical; another kernel
+# (pretrain -v logs it; data/encoder was made with OPENBLAS_CORETYPE=SKYLAKEX)
+# the weights are byte-identical; another kernel
 # rounds differently and gives a different, equally good encoder.
 
 OUT     ?= out/pretrain

@@ -84,3 +84,20 @@ need_wordnet() { [ -r "$WN/data.noun" ] || skip "WordNet is not installed ($WN; 
     assert_output --partial "wordnet-tasks.sh: $BATS_TEST_TMPDIR/nowhere/data.noun: not found (apt-get install wordnet-base)"
     [ ! -e out/corpus.txt ]
 }
+
+@test "embedded: the committed encoder loads and scores wn-pos dev examples as recorded" {
+    need_wordnet
+    run model-info "$ROOT/data/encoder"
+    assert_success
+    assert_line --partial "hidden_size	128"
+    printf 'id\tsa\tl0\tl1\tl2\tl3\nsa8\t8\t1\t1\t1\t1\n' > c.tsv
+    run --separate-stderr train-eval -q --model "$ROOT/data/encoder" --task custom --text-a sentence --label label \
+        --data "$WT_DIR/wn-pos" --max-train 200 --max-dev 100 --epochs 1 --lr 3e-3 --max-len 48 --threads 1 --seed 42 c.tsv
+    assert_success
+    # recorded 2026-12-03 (the same at 1 and 2 threads, Haswell and SkylakeX
+    # kernels): accuracy 0.68 on 100 dev examples, mean training loss 1.3196
+    run awk -F '\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        { print $c["status"], $c["score"], $c["params"]; d = $c["loss"] - 1.319609; if (d < 0) d = -d; print (d < 2e-3 ? "loss as recorded" : "loss " $c["loss"]) }' <<< "$output"
+    assert_line --index 0 "ok 0.680000 8736"
+    assert_line --index 1 "loss as recorded"
+}
