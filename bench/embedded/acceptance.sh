@@ -27,6 +27,8 @@ BUDGET="--epochs 2 --batch 32 --max-len 48 --max-train 2000"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 tasks="wn-pos wn-order wn-cloze"
+search_task=$(awk -F '\t' 'NR == 2 { print $1 }' "$out/tasks.tsv")
+transfer_tasks=$(awk -F '\t' 'NR > 2 { print $1 }' "$out/tasks.tsv")
 ndev() { echo $(($(wc -l < "$data/$1/dev.tsv") - 1)); }
 nclass() { awk -F '\t' 'NR > 1 { c[$2] } END { print length(c) }' "$data/$1/train.tsv"; }
 # okscores FILE [FAMILYFILTER]: the scores of FILE's ok records (full fine-tuning left out)
@@ -53,7 +55,7 @@ echo "| task | best shortcut (dev) | best PEFT configuration (dev) | difference 
 echo "|---|---|---|---|---|"
 for t in $tasks; do
     files=""
-    [ -s "$out/search/history.tsv" ] && [ "$t" = wn-pos ] && files="$out/search/history.tsv"
+    [ -s "$out/search/history.tsv" ] && [ "$t" = "$search_task" ] && files="$out/search/history.tsv"
     [ -s "$out/transfer/$t/history.tsv" ] && files="$files $out/transfer/$t/history.tsv"
     [ -s "$out/baselines/$t/history.tsv" ] && files="$files $out/baselines/$t/history.tsv"
     best=$(for f in $files; do okscores "$f"; done | sort -g | tail -1)
@@ -102,9 +104,9 @@ done
 echo
 
 # 3. the search's span and its scores at chance
-echo "#### 3. The search on wn-pos: span at least 10 points, at most 1 in 20 at chance"
+echo "#### 3. The search on $search_task: span at least 10 points, at most 1 in 20 at chance"
 echo
-k=$(nclass wn-pos) n=$(ndev wn-pos)
+k=$(nclass "$search_task") n=$(ndev "$search_task")
 okscores "$out/search/history.tsv" | awk -v k="$k" -v n="$n" '{ s[NR] = $1; if (NR == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
     END { p = 1 / k; thr = p + 2 * sqrt(p * (1 - p) / n); for (i = 1; i <= NR; i++) if (s[i] <= thr) c++
         printf "| evaluations (ok) | min | max | span | at chance (<= %.4f) | pass |\n|---|---|---|---|---|---|\n", thr
@@ -139,7 +141,7 @@ echo "#### 5. Transferred front against each single-module baseline family (hype
 echo
 echo "| task | reference point | transferred front | serial adapter | parallel adapter | prefix | LoRA | pass |"
 echo "|---|---|---|---|---|---|---|---|"
-for t in wn-order wn-cloze; do
+for t in $transfer_tasks; do
     h=$out/transfer/$t/history.tsv b=$out/baselines/$t/history.tsv
     [ -s "$h" ] && [ -s "$b" ] || { echo "| $t | (missing) | | | | | | no |"; continue; }
     # the report's reference point: the worst score, 1.1 x the largest % params (full fine-tuning left out)
