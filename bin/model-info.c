@@ -5,6 +5,7 @@
 #include "safetensors.h"
 #include "util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,14 @@ int main(int argc, char **argv)
     bert_model *m = bert_load(dir, &o, err, sizeof err);
     if (!m)
         die(EXIT_BADINPUT, "%s", err);
+    /* a checkpoint with NaN or infinite weights cannot be used: say so
+     * before anything is printed */
+    long bad = 0;
+    for (long i = 0; i < m->n_params; i++)
+        bad += !isfinite(m->params[i]);
+    if (bad)
+        die(EXIT_BADINPUT, "%s/model.safetensors: %ld of %ld weights are not finite (NaN or infinity)", dir, bad,
+            m->n_params);
     const bert_config *k = &m->cfg;
     char layers[2 * PEFT_MAX_LAYERS + 1];
     size_t n = 0;

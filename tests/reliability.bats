@@ -194,3 +194,16 @@ col() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) 
     assert_failure 1
     assert_output "pareto: write error: No space left on device"
 }
+
+@test "model-info rejects a checkpoint with NaN weights, printing nothing" {
+    cp -r "$FIX/model" nan
+    size=$(stat -c %s nan/model.safetensors)
+    # 0xff bytes are NaN in f32: the last 16 weights of the file
+    head -c 64 /dev/zero | tr '\0' '\377' | dd of=nan/model.safetensors bs=1 seek=$((size - 64)) conv=notrunc 2>/dev/null
+    run --separate-stderr model-info nan
+    assert_failure 1
+    [ -z "$output" ]
+    [[ "$stderr" == "model-info: nan/model.safetensors: 16 of "*" weights are not finite (NaN or infinity)" ]]
+    run model-info "$FIX/model"
+    assert_success
+}
