@@ -422,7 +422,7 @@ static bert_model *build(const bert_config *c, const peft_config *p, bert_task t
             t->grad = m->grads + go;
             go += t->n;
             *b.r[i].g = t->grad;
-            m->opt[m->n_opt++] = (opt_param){t->data, t->grad, t->n, t->decay};
+            m->opt[m->n_opt++] = (opt_param){t->data, t->grad, t->n, t->decay, 1.0f};
         } else {
             *b.r[i].g = NULL;
         }
@@ -520,6 +520,23 @@ bert_tensor *bert_find(bert_model *m, const char *name)
         if (strcmp(m->tensors[i].name, name) == 0)
             return &m->tensors[i];
     return NULL;
+}
+
+int bert_set_lr_mult(bert_model *m, const char *name_prefix, float mult)
+{
+    size_t n = strlen(name_prefix);
+    int set = 0;
+    for (int i = 0; i < m->n_tensors; i++) {
+        const bert_tensor *t = &m->tensors[i];
+        if (!t->grad || strncmp(t->name, name_prefix, n) != 0)
+            continue;
+        for (int k = 0; k < m->n_opt; k++)
+            if (m->opt[k].p == t->data) {
+                m->opt[k].lr_mult = mult;
+                set++;
+            }
+    }
+    return set;
 }
 
 long long bert_params_added(const bert_model *m)

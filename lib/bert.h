@@ -350,4 +350,9 @@ long long bert_params_base(const bert_model *m);
 /* Tensor by contract name, or NULL. */
 bert_tensor *bert_find(bert_model *m, const char *name);
 
+/* Gives every trainable tensor whose name starts with name_prefix the
+ * learning-rate multiplier mult (opt_param.lr_mult; a torch parameter group
+ * with lr * mult). Returns how many tensors it set. */
+int bert_set_lr_mult(bert_model *m, const char *name_prefix, float mult);
+
 #endif

@@ -36,14 +36,16 @@ void adamw_step(adamw *o, float lr)
     double b1 = o->h.beta1, b2 = o->h.beta2;
     float bc1 = (float)(1.0 - pow(b1, (double)o->t));
     float bc2s = (float)sqrt(1.0 - pow(b2, (double)o->t));
-    float step = lr / bc1, eps = o->h.eps;
+    float eps = o->h.eps;
     float fb1 = (float)b1, fb2 = (float)b2;
     long off = 0;
     for (int k = 0; k < o->n; k++) {
         const opt_param *q = &o->ps[k];
         float *p = q->p, *m = o->m + off, *v = o->v + off;
         const float *g = q->g;
-        float dec = q->decay ? 1.0f - lr * o->h.weight_decay : 1.0f;
+        float lrk = q->lr_mult > 0.0f && q->lr_mult != 1.0f ? lr * q->lr_mult : lr;
+        float step = lrk / bc1;
+        float dec = q->decay ? 1.0f - lrk * o->h.weight_decay : 1.0f;
         for (long i = 0; i < q->n; i++) {
             float gi = g[i];
             p[i] *= dec;

@@ -11,6 +11,8 @@ typedef struct {
     float *g;
     long n;
     int decay;  /* 1: weight decay applies (not for biases / LayerNorm) */
+    float lr_mult; /* this tensor's learning rate is lr * lr_mult (a torch
+                      parameter group with its own lr); 0 means 1 */
 } opt_param;
 
 typedef struct {
@@ -33,7 +35,8 @@ void adamw_init(adamw *o, const opt_param *ps, int n, const adamw_hparams *h);
 /* The same, but returns -1 (o zeroed) instead of exiting when the moments
  * cannot be allocated. */
 int adamw_init_try(adamw *o, const opt_param *ps, int n, const adamw_hparams *h);
-/* One step with learning rate lr (already multiplied by the schedule):
+/* One step with learning rate lr (already multiplied by the schedule; each
+ * tensor uses lr * its lr_mult):
  * t += 1; p *= 1 - lr*wd (decay tensors); m = b1 m + (1-b1) g;
  * v = b2 v + (1-b2) g^2; p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps). */
 void adamw_step(adamw *o, float lr);

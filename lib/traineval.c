@@ -247,6 +247,8 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
     long loss_n = 0;
     double metrics[TE_MAX_METRICS];
     double t_train = now_seconds();
+    if (o->prefix_lr > 0 && o->lr > 0)
+        bert_set_lr_mult(m, "prefix.", (float)(o->prefix_lr / o->lr));
     if (adamw_init_try(&opt, m->opt, m->n_opt, &hp) < 0) {
         snprintf(err, sizeof err, "cannot allocate the optimiser state for %lld trainable parameters",
                  r->trainable);

@@ -23,6 +23,7 @@ typedef struct {
     const char *model_dir;    /* checkpoint directory (config.json, model.safetensors) */
     int epochs;               /* 0: evaluate the model as loaded */
     double lr;                /* peak learning rate */
+    double prefix_lr;         /* peak learning rate of the prefix tensors; 0: lr */
     int batch;                /* examples per step */
     int max_len;              /* tokens per example after truncation */
     uint64_t seed;            /* init of new tensors, data order, dropout */

@@ -255,3 +255,24 @@ bad() { # bad EXPECTED-MESSAGE-PART CMD...: exit 1, message on stderr, no record
     [ "$(printf '%s\n' "$output" | col metric | sort -u)" = matthews ]
     [ "$(printf '%s\n' "$output" | col status | grep -cx ok)" -eq 16 ]
 }
+
+@test "--prefix-lr trains the prefix tensors at their own rate, and only them" {
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\npt\t0\t0\t4\t0\t1\t1\n' > "$BATS_TEST_TMPDIR/pt.tsv"
+    base=$(te --epochs 2 --seed 3 --threads 1 "$BATS_TEST_TMPDIR/pt.tsv" | col loss)
+    same=$(te --epochs 2 --seed 3 --threads 1 --prefix-lr 1e-2 "$BATS_TEST_TMPDIR/pt.tsv" | col loss)
+    slow=$(te --epochs 2 --seed 3 --threads 1 --prefix-lr 1e-4 "$BATS_TEST_TMPDIR/pt.tsv" | col loss)
+    echo "loss: --lr only $base, --prefix-lr = --lr $same, --prefix-lr 1e-4 $slow"
+    [ "$base" = "$same" ]
+    [ "$base" != "$slow" ]
+    # a configuration without a prefix is unaffected
+    a=$(te --epochs 2 --seed 3 --threads 1 "$FIX/cfg.tsv" | cut -f1-16,18-)
+    b=$(te --epochs 2 --seed 3 --threads 1 --prefix-lr 1e-4 "$FIX/cfg.tsv" | cut -f1-16,18-)
+    [ "$a" = "$b" ]
+}
+
+@test "--prefix-lr rejects a value that is not a positive number" {
+    run te --epochs 1 --prefix-lr abc "$FIX/cfg.tsv"
+    assert_failure 2
+    assert_output --partial "--prefix-lr"
+    refute_output --partial "$(printf 'head\t')"
+}

@@ -38,7 +38,7 @@ se() { awk -v p="$1" -v n="$2" 'BEGIN { printf "%.4f", sqrt(p * (1 - p) / n) }';
 
 echo "### Embedded default: acceptance ($(date -u +%Y-%m-%d), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
 echo
-echo "Encoder: \`$(basename "$model")\`, $(jq -r '"\(.num_hidden_layers) layers, hidden \(.hidden_size), \(.num_attention_heads) heads"' "$model/config.json")."
+echo "Encoder: \`${model#"$here"/}\`, $(jq -r '"\(.num_hidden_layers) layers, hidden \(.hidden_size), \(.num_attention_heads) heads"' "$model/config.json")."
 echo "Demo budget: 2,000 training examples, 2 epochs, batch 32, 48 tokens; dev sets of $(ndev wn-pos) (standard error at p = 0.9: $(se 0.9 "$(ndev wn-pos)"))."
 echo
 

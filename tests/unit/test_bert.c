@@ -357,7 +357,7 @@ static void test_save_load(void)
 static void test_optim(void)
 {
     float p[2] = {1.0f, -2.0f}, g[2] = {0.5f, -0.25f}, b[1] = {0.3f}, gb[1] = {1.0f};
-    opt_param ps[2] = {{p, g, 2, 1}, {b, gb, 1, 0}};
+    opt_param ps[2] = {{p, g, 2, 1, 1.0f}, {b, gb, 1, 0, 1.0f}};
     adamw_hparams h = {1e-2f, 0.9f, 0.999f, 1e-8f, 0.1f};
     adamw o;
     adamw_init(&o, ps, 2, &h);
@@ -380,13 +380,36 @@ static void test_optim(void)
     adamw_free(&o);
     /* clipping: norm sqrt(0.25+0.0625+1) */
     float g2[2] = {0.5f, -0.25f}, gb2[1] = {1.0f};
-    opt_param q[2] = {{p, g2, 2, 1}, {b, gb2, 1, 0}};
+    opt_param q[2] = {{p, g2, 2, 1, 1.0f}, {b, gb2, 1, 0, 1.0f}};
     double n = clip_grad_norm(q, 2, 0.5);
     double want = sqrt(1.3125);
     CHECK(fabs(n - want) < 1e-6);
     CHECK(fabs(grad_global_norm(q, 2) - 0.5 * want / (want + 1e-6)) < 1e-6);
     n = clip_grad_norm(q, 2, 10.0); /* no clipping below the threshold */
     CHECK(fabs(grad_global_norm(q, 2) - n) < 1e-7);
+    /* lr_mult: a tensor with multiplier 0.25 moves as it would at lr * 0.25,
+     * weight decay included; its neighbour with 1 is unchanged. */
+    {
+        float a1[2] = {1.0f, -2.0f}, ga[2] = {0.5f, -0.25f}, c1[1] = {0.3f}, gc[1] = {1.0f};
+        float a2[2] = {1.0f, -2.0f}, c2[1] = {0.3f};
+        opt_param pm[2] = {{a1, ga, 2, 1, 1.0f}, {c1, gc, 1, 1, 0.25f}};
+        opt_param pa[1] = {{a2, ga, 2, 1, 1.0f}}, pc[1] = {{c2, gc, 1, 1, 1.0f}};
+        adamw om, oa, oc;
+        adamw_init(&om, pm, 2, &h);
+        adamw_init(&oa, pa, 1, &h);
+        adamw_init(&oc, pc, 1, &h);
+        for (int t = 0; t < 3; t++) {
+            adamw_step(&om, 0.01f);
+            adamw_step(&oa, 0.01f);
+            adamw_step(&oc, 0.0025f);
+        }
+        CHECK_CLOSE("lr_mult 1 tensor", a1, a2, 2, 0, 0);
+        CHECK_CLOSE("lr_mult 0.25 tensor = lr/4", c1, c2, 1, 0, 0);
+        CHECK(c1[0] != b[0] && fabsf(c1[0] - 0.3f) < fabsf(a1[0] - 1.0f));
+        adamw_free(&om);
+        adamw_free(&oa);
+        adamw_free(&oc);
+    }
     /* schedule */
     CHECK(lr_linear_warmup(0, 2, 10) == 0.0 && lr_linear_warmup(1, 2, 10) == 0.5);
     CHECK(lr_linear_warmup(2, 2, 10) == 1.0 && fabs(lr_linear_warmup(6, 2, 10) - 0.5) < 1e-12);
