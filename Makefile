@@ -1,6 +1,13 @@
 # autopeft -- GNU Makefile.  `make`, `make check`, `make install`, `make bench`.
 #   make check SANITIZE=1   AddressSanitizer + UndefinedBehaviorSanitizer build
 #   make WERROR=1           warnings are errors (CI)
+#   make fuzz               libFuzzer harnesses of tests/fuzz/ (safetensors, record,
+#                           space, hfconfig, wordpiece, history), built with
+#                           FUZZ_CC (clang) and ASan+UBSan into build-fuzz/, each run
+#                           FUZZ_SECONDS (10) on a copy of its seed corpus
+#                           tests/fuzz/corpus/NAME; fails on any crash, leak or
+#                           failed check (the input is left in build-fuzz/run/NAME/).
+#                           make fuzz-NAME runs one; results: tests/fuzz/RESULTS.md
 # User CFLAGS/LDFLAGS/CPPFLAGS are respected; PREFIX and DESTDIR affect install only.
 
 PREFIX  ?= /usr/local
@@ -91,8 +98,60 @@ uninstall:
 	for b in $(BINS); do rm -f $(DESTDIR)$(BINDIR)/$${b#bin/}; done
 	for m in $(MANS); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m#man/}; done
 
-clean:
-	rm -rf $(B) $(BINS)
+# ---- fuzzing (see the top of this file and tests/fuzz/RESULTS.md) ----
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 10
+# libFuzzer options for every run (a slow input counts as a failure).
+FUZZ_OPTS    ?= -timeout=25 -rss_limit_mb=2048
+FB           = build-fuzz
+FUZZ_TARGETS = safetensors record space hfconfig wordpiece history
+FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  = -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -Ilib $(CPPFLAGS) $(CFLAGS) $(FUZZ_SAN)
+FUZZ_LIB_OBJ = $(LIB_SRC:lib/%.c=$(FB)/lib/%.o)
+FUZZ_BINS    = $(FUZZ_TARGETS:%=$(FB)/fuzz_%)
 
-.PHONY: all check bench demo pretrain search transfer baselines rescore report install uninstall clean FORCE
+$(FB)/.flags: FORCE
+	@mkdir -p $(FB)
+	@echo '$(FUZZ_CC) $(FUZZ_CFLAGS) $(LDFLAGS) $(LDLIBS)' | cmp -s - $@ || \
+	  echo '$(FUZZ_CC) $(FUZZ_CFLAGS) $(LDFLAGS) $(LDLIBS)' > $@
+
+# The library, instrumented for coverage (fuzzer-no-link) and sanitizers.
+$(FB)/lib/%.o: lib/%.c $(FB)/.flags
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FB)/libautopeft.a: $(FUZZ_LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(FUZZ_LIB_OBJ)
+
+$(FB)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FB)/libautopeft.a $(FB)/.flags
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -MMD -MP -MF $(FB)/fuzz_$*.d $(LDFLAGS) \
+	  -o $@ $< $(FB)/libautopeft.a $(LDLIBS)
+
+-include $(wildcard $(FB)/lib/*.d $(FB)/fuzz_*.d)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Run one harness on a fresh copy of its seed corpus (new inputs stay in
+# build-fuzz/run/NAME/corpus, never in the repository). libFuzzer exits
+# non-zero on a crash and writes the input as build-fuzz/run/NAME/crash-*.
+$(FUZZ_TARGETS:%=fuzz-%): fuzz-%: $(FB)/fuzz_%
+	@rm -rf $(FB)/run/$*
+	@mkdir -p $(FB)/run/$*/corpus
+	@cp tests/fuzz/corpus/$*/* $(FB)/run/$*/corpus/
+	@echo "fuzz $*: $(FUZZ_SECONDS) s (log: $(FB)/run/$*/log)"
+	@if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./$< $(FUZZ_OPTS) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FB)/run/$*/ $(FB)/run/$*/corpus > $(FB)/run/$*/log 2>&1; then \
+	  echo "fuzz $*: ok, $$(sed -n 's/^stat::number_of_executed_units: *//p' $(FB)/run/$*/log) executions, no crash"; \
+	else \
+	  tail -n 60 $(FB)/run/$*/log; echo "fuzz $*: FAILED (input: $$(ls $(FB)/run/$*/ | grep -v -e '^corpus$$' -e '^log$$'))"; exit 1; \
+	fi
+
+fuzz: $(FUZZ_TARGETS:%=fuzz-%)
+
+clean:
+	rm -rf $(B) $(FB) $(BINS)
+
+.PHONY: all check bench demo pretrain search transfer baselines rescore report install uninstall clean FORCE \
+	fuzz fuzz-build $(FUZZ_TARGETS:%=fuzz-%)
 .SECONDARY:

@@ -38,9 +38,13 @@ static int get_float(const cJSON *root, const char *key, float def, double lo, d
         errf(err, errlen, name, 0, "\"%s\" must be a number", key);
         return -1;
     }
+    /* the range holds for the float that is stored, not only for the double
+     * (1e-50 would become 0, 0.99999999 would become 1) */
     double v = j->valuedouble;
+    if (v > -1e30 && v < 1e30) /* outside, the float conversion is undefined */
+        v = (double)(float)v;
     if (!(v < hi) || (lo_excl ? !(v > lo) : !(v >= lo))) {
-        errf(err, errlen, name, 0, "\"%s\" = %g out of range %s%g, %g)", key, v, lo_excl ? "(" : "[", lo, hi);
+        errf(err, errlen, name, 0, "\"%s\" = %g out of range %s%g, %g) as a float", key, j->valuedouble, lo_excl ? "(" : "[", lo, hi);
         return -1;
     }
     *out = (float)v;

@@ -88,7 +88,7 @@ static void record_cb(int c, void *data)
     }
     r->q[r->qn].f = r->cur;
     r->q[r->qn].n = r->ncur;
-    r->q[r->qn].line = r->rec_start;
+    r->q[r->qn].line = r->rec_start ? r->rec_start : r->line; /* a record after a lone CR starts on this line */
     r->qn++;
     r->rec_start = 0;
     r->cur = NULL;

@@ -207,3 +207,13 @@ col() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) 
     run model-info "$FIX/model"
     assert_success
 }
+
+@test "a config.json float that is in range as a double but not as a float is rejected (fuzz finding)" {
+    d="$BATS_TEST_TMPDIR/m"
+    model-init --layers 1 --hidden 8 --heads 2 --intermediate 16 --vocab-size 20 --max-position 8 --seed 1 "$d" >/dev/null
+    sed -i 's/"layer_norm_eps": *[^,}]*/"layer_norm_eps": 1e-50/' "$d/config.json"
+    run --separate-stderr model-info "$d"
+    assert_failure 1
+    [ -z "$output" ]
+    [[ "$stderr" == *'"layer_norm_eps" = 1e-50 out of range'* ]]
+}
