@@ -61,7 +61,11 @@ error_record() {
 # last line
 last_error() {
     [ -s "$1" ] || return 0
-    _l=$(grep -i 'exceeded\|due to\|cancelled\|oom' "$1" | tail -n 1)
+    # the most specific reason first: Slurm may log "exceeded memory limit"
+    # and then a plain "STEP ... CANCELLED" for the same step
+    _l=$(grep -i 'memory limit\|oom' "$1" | tail -n 1)
+    [ -n "$_l" ] || _l=$(grep -i 'time limit\|due to' "$1" | tail -n 1)
+    [ -n "$_l" ] || _l=$(grep -i 'exceeded\|cancelled' "$1" | tail -n 1)
     [ -n "$_l" ] || _l=$(grep -i 'error\|killed' "$1" | tail -n 1)
     [ -n "$_l" ] || _l=$(grep -v '^$' "$1" | tail -n 1)
     printf '%s' "$_l" | tr '\t\r' '  ' | cut -c1-300
