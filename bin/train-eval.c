@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "configrec.h"
 #include "hfconfig.h"
 #include "record.h"
@@ -77,7 +79,7 @@ static void usage(void)
 enum {
     O_VOCAB = 256, O_CASED, O_TRAIN, O_DEV, O_DATA, O_FORMAT, O_TEXTA, O_TEXTB, O_LABEL, O_LABELS,
     O_REGRESSION, O_METRIC, O_MAXTRAIN, O_TRAINFRAC, O_DEVFROM, O_MAXLEN, O_EPOCHS, O_LR, O_PREFIXLR, O_BATCH,
-    O_WARMUP, O_WD, O_CLIP, O_EVALEVERY, O_PATIENCE, O_SEED, O_THREADS, O_FULL, O_PRED, O_CSV,
+    O_WARMUP, O_WD, O_CLIP, O_EVALEVERY, O_PATIENCE, O_SEED, O_THREADS, O_FULL, O_PRED, O_CSV, O_SAVE, O_LOAD, O_LOGITS,
     O_TASKNAME, O_MAXDEV, O_HELP, O_VERSION
 };
 
@@ -137,6 +139,48 @@ static void check_output_dir(const char *opt, const char *tmpl)
         die(EXIT_BADINPUT, "%s %s: cannot write in %s: %s", opt, tmpl, dir, strerror(errno));
 }
 
+static int is_dir(const char *p)
+{
+    struct stat st;
+    errno = 0;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* --save/--load DIR: {id} is replaced by the record's id; without {id},
+ * DIR/ID (for --load, DIR itself when it holds a saved record). */
+static char *saved_dir(const char *tmpl, const char *id, int loading)
+{
+    const char *p = strstr(tmpl, "{id}");
+    if (p) {
+        size_t n = strlen(tmpl) + strlen(id);
+        char *s = xmalloc(n + 1);
+        snprintf(s, n + 1, "%.*s%s%s", (int)(p - tmpl), tmpl, id, p + 4);
+        return s;
+    }
+    if (loading) {
+        char *f = dir_file(tmpl, TE_MODULES_FILE);
+        int here = exists(f);
+        free(f);
+        if (here)
+            return xstrdup(tmpl);
+    }
+    return dir_file(tmpl, id);
+}
+
+/* --save: DIR (without {id}) is created if missing; its parent, or the
+ * directory holding {id}, must be writable now, before any training. */
+static void check_save_dir(const char *tmpl)
+{
+    if (strstr(tmpl, "{id}")) {
+        check_output_dir("--save", tmpl);
+        return;
+    }
+    if (!is_dir(tmpl) && mkdir(tmpl, 0777) != 0)
+        die(EXIT_BADINPUT, "--save %s: cannot create the directory: %s", tmpl, strerror(errno));
+    if (access(tmpl, W_OK) != 0)
+        die(EXIT_BADINPUT, "--save %s: cannot write in it: %s", tmpl, strerror(errno));
+}
+
 static int write_predictions(const char *tmpl, const char *id, const task_spec *sp, const te_set *dev,
                              const te_result *r, char *err, size_t errlen)
 {
@@ -151,12 +195,22 @@ static int write_predictions(const char *tmpl, const char *id, const task_spec *
         errf(err, errlen, path, 0, "cannot write predictions: %s", strerror(errno));
         return -1;
     }
-    fprintf(af.f, "index\tprediction\n");
+    fprintf(af.f, "index\tprediction");
+    if (r->pred_logits && !sp->regression)
+        for (int c = 0; c < r->n_out; c++)
+            fprintf(af.f, "\tlogit_%s", sp->label_names ? sp->label_names[c] : "?");
+    fprintf(af.f, "\n");
     for (long i = 0; i < dev->n; i++) {
-        if (sp->regression)
-            fprintf(af.f, "%ld\t%.6f\n", i, r->pred_value[i]);
+        if (sp->regression && r->pred_logits)
+            fprintf(af.f, "%ld\t%.9g", i, (double)r->pred_logits[i]);
+        else if (sp->regression)
+            fprintf(af.f, "%ld\t%.6f", i, r->pred_value[i]);
         else
-            fprintf(af.f, "%ld\t%s\n", i, sp->label_names ? sp->label_names[r->pred_class[i]] : "?");
+            fprintf(af.f, "%ld\t%s", i, sp->label_names ? sp->label_names[r->pred_class[i]] : "?");
+        if (r->pred_logits && !sp->regression)
+            for (int c = 0; c < r->n_out; c++)
+                fprintf(af.f, "\t%.9g", (double)r->pred_logits[(size_t)i * (size_t)r->n_out + (size_t)c]);
+        fprintf(af.f, "\n");
     }
     if (atomic_commit(&af) < 0) {
         errf(err, errlen, path, 0, "cannot write predictions: %s", strerror(errno));
@@ -172,7 +226,7 @@ int main(int argc, char **argv)
     te_options_default(&o);
     const char *vocab_path = NULL, *task_name = NULL, *train_path = NULL, *dev_path = NULL, *data_dir = NULL;
     const char *text_a = NULL, *text_b = NULL, *label_col = NULL, *labels = NULL, *metric = NULL;
-    const char *pred_tmpl = NULL, *task_label = NULL;
+    const char *pred_tmpl = NULL, *task_label = NULL, *save_tmpl = NULL, *load_tmpl = NULL;
     int format = TASK_FMT_AUTO, max_len_set = 0, cased = 0, regression = 0, threads = 0, csv = 0, verbose = 0;
     long max_train = -1, max_dev = -1;
     double train_frac = 1.0, dev_from_train = 0;
@@ -194,6 +248,8 @@ int main(int argc, char **argv)
         {"eval-every", required_argument, 0, O_EVALEVERY}, {"patience", required_argument, 0, O_PATIENCE},
         {"seed", required_argument, 0, O_SEED}, {"threads", required_argument, 0, O_THREADS},
         {"full", no_argument, 0, O_FULL}, {"predictions", required_argument, 0, O_PRED},
+        {"save", required_argument, 0, O_SAVE}, {"load", required_argument, 0, O_LOAD},
+        {"logits", no_argument, 0, O_LOGITS},
         {"csv", no_argument, 0, O_CSV}, {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
         {"task-name", required_argument, 0, O_TASKNAME}, {"max-dev", required_argument, 0, O_MAXDEV},
         {"help", no_argument, 0, O_HELP}, {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0}};
@@ -242,6 +298,9 @@ int main(int argc, char **argv)
         case O_THREADS: threads = (int)cli_long("--threads", optarg, 1, 1024); break;
         case O_FULL: o.full = 1; break;
         case O_PRED: pred_tmpl = optarg; break;
+        case O_SAVE: save_tmpl = optarg; break;
+        case O_LOAD: load_tmpl = optarg; break;
+        case O_LOGITS: o.keep_logits = 1; break;
         case O_CSV: csv = 1; break;
         case 'q': o.quiet = 1; break;
         case 'v': verbose = 1; o.verbose = 1; break;
@@ -281,6 +340,10 @@ int main(int argc, char **argv)
         vocab_path = own_vocab = dir_file(o.model_dir, "vocab.txt");
     if (pred_tmpl)
         check_output_dir("--predictions", pred_tmpl);
+    if (save_tmpl)
+        check_save_dir(save_tmpl);
+    if (load_tmpl && !strstr(load_tmpl, "{id}") && !is_dir(load_tmpl))
+        die(EXIT_BADINPUT, "--load %s: %s", load_tmpl, strerror(errno ? errno : ENOTDIR));
 
     char err[1024];
     task_spec sp;
@@ -362,6 +425,16 @@ int main(int argc, char **argv)
     const char *tail[] = {"params", "params_pct", "trainable", "epochs", "seconds", "seed", "status", "message"};
     for (size_t k = 0; k < sizeof tail / sizeof *tail; k++)
         ours[n_ours++] = tail[k];
+    /* the label order of the head, kept with --save and checked by --load */
+    char *labels_json;
+    {
+        cJSON *a = cJSON_CreateArray();
+        for (int k = 0; !sp.regression && k < sp.n_labels; k++)
+            cJSON_AddItemToArray(a, cJSON_CreateString(sp.label_names ? sp.label_names[k] : ""));
+        labels_json = cJSON_PrintUnformatted(a);
+        cJSON_Delete(a);
+    }
+    o.labels = labels_json;
     long long base = bert_base_param_count(bc.vocab_size, bc.hidden, bc.layers, bc.intermediate,
                                            bc.max_position, bc.type_vocab);
     rec_row row = {0}, header = {0};
@@ -439,12 +512,23 @@ int main(int argc, char **argv)
                            rec_field(r, c_seed));
                 ro.seed = (uint64_t)sv;
             }
+            char *save_path = save_tmpl ? saved_dir(save_tmpl, id, 0) : NULL;
+            char *load_path = load_tmpl ? saved_dir(load_tmpl, id, 1) : NULL;
+            const char *meta[] = {"id", id, "task_name", task_label ? task_label : sp.name,
+                                  "labels", labels_json, "base_model", o.model_dir, NULL};
+            ro.save = save_path;
+            ro.load = load_path;
+            ro.save_meta = meta;
             te_result res;
             te_run(&ro, &pc, &sp, &tr, &dv, &dev, id, &res);
+            if (res.ok && res.save_failed)
+                res.ok = 0;
             if (res.ok && pred_tmpl && write_predictions(pred_tmpl, id, &sp, &dv, &res, err, sizeof err) < 0) {
                 res.ok = 0;
                 snprintf(res.message, sizeof res.message, "%.500s", err);
             }
+            free(save_path);
+            free(load_path);
             if (!res.ok)
                 clean_message(res.message);
             if (!o.quiet && !res.ok)
@@ -518,5 +602,6 @@ int main(int argc, char **argv)
     free(own_train);
     free(own_dev);
     free(own_vocab);
+    free(labels_json);
     return 0;
 }

@@ -1126,6 +1126,118 @@ static void fmt_shape(char *buf, size_t n, int nd, const long long *s)
         snprintf(buf + k, n - k, "]");
 }
 
+/* Copy checkpoint tensor s into model tensor t after checking dtype and shape. */
+static int load_tensor(const bert_model *m, const st_file *f, const st_tensor *s, bert_tensor *t,
+                       const char *cpath, char *err, size_t errlen)
+{
+    if (s->dtype != ST_F32 && s->dtype != ST_F16 && s->dtype != ST_BF16 && s->dtype != ST_F64) {
+        errf(err, errlen, f->path, 0, "tensor '%s': unsupported dtype %s (F32, F16, BF16 or F64 expected)",
+             s->name, s->dtype_str);
+        return -1;
+    }
+    int same = s->ndim == t->ndim;
+    for (int d = 0; same && d < t->ndim; d++)
+        same = s->shape[d] == t->shape[d];
+    if (!same) {
+        char a[96], b2[96];
+        fmt_shape(a, sizeof a, s->ndim, s->shape);
+        fmt_shape(b2, sizeof b2, t->ndim, t->shape);
+        if (t->kind == BERT_T_HEAD && m->task != BERT_TASK_MLM)
+            errf(err, errlen, f->path, 0, "tensor '%s': shape %s disagrees with the model's %d outputs (expected %s)",
+                 s->name, a, m->C, b2);
+        else
+            errf(err, errlen, f->path, 0, "tensor '%s': shape %s disagrees with %s (expected %s)",
+                 s->name, a, cpath, b2);
+        return -1;
+    }
+    return st_to_f32(f, s, t->data, err, errlen);
+}
+
+/* Does the saved modules file carry exactly the configuration p? */
+static int same_peft(const peft_config *a, const peft_config *b)
+{
+    if (a->sa != b->sa || a->pa != b->pa || a->pt != b->pt || a->lora != b->lora ||
+        (a->full != 0) != (b->full != 0) || a->n_layers != b->n_layers)
+        return 0;
+    if (a->lora && a->lora_alpha != b->lora_alpha)
+        return 0;
+    if (a->pt && a->prefix_mid != b->prefix_mid)
+        return 0;
+    for (int l = 0; l < a->n_layers; l++)
+        if ((a->layer_on[l] != 0) != (b->layer_on[l] != 0))
+            return 0;
+    return 1;
+}
+
+static void peft_describe(char *buf, size_t n, const peft_config *p)
+{
+    size_t k = (size_t)snprintf(buf, n, "sa %d pa %d pt %d lora %d%s layers ", p->sa, p->pa, p->pt, p->lora,
+                                p->full ? " full" : "");
+    for (int l = 0; l < p->n_layers && k + 2 < n; l++)
+        k += (size_t)snprintf(buf + k, n - k, "%d", p->layer_on[l] ? 1 : 0);
+}
+
+/* Overlay the tensors of a modules file (train-eval --save) on a loaded base:
+ * every tensor in the file must belong to the model, and every PEFT, head
+ * (and, for HF heads, pooler) tensor of the model must be in the file. */
+static int load_modules(bert_model *m, const char *path, unsigned char *present, const char *cpath,
+                        char *err, size_t errlen)
+{
+    st_file *g = st_open(path, err, errlen);
+    if (!g)
+        return -1;
+    int rc = -1;
+    peft_config q;
+    bert_task tk;
+    bert_head_kind hk;
+    int r = bert_meta_parse(g, m->cfg.layers, &q, &tk, &hk, err, errlen);
+    if (r < 0)
+        goto out;
+    if (r == 0) {
+        errf(err, errlen, path, 0, "no PEFT configuration in the metadata: not written by train-eval --save");
+        goto out;
+    }
+    if (!same_peft(&q, &m->peft)) {
+        char a[200], b[200];
+        peft_describe(a, sizeof a, &q);
+        peft_describe(b, sizeof b, &m->peft);
+        errf(err, errlen, path, 0, "saved for another configuration (%s), not this one (%s)", a, b);
+        goto out;
+    }
+    if (tk != m->task || (hk != BERT_HEAD_AUTO && hk != m->head)) {
+        errf(err, errlen, path, 0, "saved for another task or head (%s, %s head)",
+             tk == BERT_TASK_REG ? "regression" : tk == BERT_TASK_MLM ? "masked LM" : "classification",
+             hk == BERT_HEAD_HF ? "hf" : "autopeft");
+        goto out;
+    }
+    for (int i = 0; i < g->n; i++) {
+        const st_tensor *s = &g->t[i];
+        bert_tensor *t = bert_find(m, s->name);
+        if (!t && !strncmp(s->name, "bert.", 5))
+            t = bert_find(m, s->name + 5);
+        if (!t) {
+            errf(err, errlen, path, 0, "tensor '%s' is not part of this model and configuration", s->name);
+            goto out;
+        }
+        if (load_tensor(m, g, s, t, cpath, err, errlen))
+            goto out;
+        present[t - m->tensors] = 2;
+    }
+    for (int i = 0; i < m->n_tensors; i++) {
+        const bert_tensor *t = &m->tensors[i];
+        int needed = t->kind == BERT_T_PEFT || t->kind == BERT_T_HEAD ||
+                     (t->kind == BERT_T_POOLER && m->head == BERT_HEAD_HF) || m->peft.full;
+        if (needed && present[i] != 2) {
+            errf(err, errlen, path, 0, "missing tensor '%s'", t->name);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    st_close(g);
+    return rc;
+}
+
 bert_model *bert_load(const char *dir, const bert_opts *o, char *err, size_t errlen)
 {
     char *cpath = dir_file(dir, "config.json"), *wpath = dir_file(dir, "model.safetensors");
@@ -1150,6 +1262,14 @@ bert_model *bert_load(const char *dir, const bert_opts *o, char *err, size_t err
         int r = bert_meta_parse(f, c.layers, &p, &mt, &mh, err, errlen);
         if (r < 0)
             goto out;
+    }
+    if (head == BERT_HEAD_AUTO && o->modules) {
+        /* the saved modules decide the head */
+        st_file *g = st_open(o->modules, err, errlen);
+        if (!g)
+            goto out;
+        head = (task != BERT_TASK_MLM && st_get(g, "classifier.weight")) ? BERT_HEAD_HF : BERT_HEAD_AUTOPEFT;
+        st_close(g);
     }
     if (head == BERT_HEAD_AUTO)
         head = (task != BERT_TASK_MLM && lookup(f, "classifier.weight")) ? BERT_HEAD_HF : BERT_HEAD_AUTOPEFT;
@@ -1176,30 +1296,12 @@ bert_model *bert_load(const char *dir, const bert_opts *o, char *err, size_t err
             }
             continue;
         }
-        if (s->dtype != ST_F32 && s->dtype != ST_F16 && s->dtype != ST_BF16 && s->dtype != ST_F64) {
-            errf(err, errlen, wpath, 0, "tensor '%s': unsupported dtype %s (F32, F16, BF16 or F64 expected)",
-                 s->name, s->dtype_str);
-            goto fail;
-        }
-        int same = s->ndim == t->ndim;
-        for (int d = 0; same && d < t->ndim; d++)
-            same = s->shape[d] == t->shape[d];
-        if (!same) {
-            char a[96], b2[96];
-            fmt_shape(a, sizeof a, s->ndim, s->shape);
-            fmt_shape(b2, sizeof b2, t->ndim, t->shape);
-            if (t->kind == BERT_T_HEAD && m->task != BERT_TASK_MLM)
-                errf(err, errlen, wpath, 0, "tensor '%s': shape %s disagrees with the model's %d outputs (expected %s)",
-                     s->name, a, m->C, b2);
-            else
-                errf(err, errlen, wpath, 0, "tensor '%s': shape %s disagrees with %s (expected %s)",
-                     s->name, a, cpath, b2);
-            goto fail;
-        }
-        if (st_to_f32(f, s, t->data, err, errlen))
+        if (load_tensor(m, f, s, t, cpath, err, errlen))
             goto fail;
         present[i] = 1;
     }
+    if (o->modules && load_modules(m, o->modules, present, cpath, err, errlen))
+        goto fail;
     init_all(m, present, o->seed);
     goto out;
 fail:
@@ -1329,6 +1431,83 @@ int bert_save(const bert_model *m, const char *dir, st_dtype dtype, char *err, s
     return bert_save_kinds(m, dir, dtype, BERT_SAVE_ALL, err, errlen);
 }
 
+/* The PEFT configuration, task and head as safetensors metadata (keys of
+ * tests/golden/README.md); strings live in *mb. */
+typedef struct {
+    char sa[24], pa[24], pt[24], lora[24], alpha[32], mid[24], full[8];
+    char layers[2 * PEFT_MAX_LAYERS + 1];
+} meta_bufs;
+
+static int peft_meta(const bert_model *m, meta_bufs *mb, const char **meta, int cap)
+{
+    const peft_config *p = &m->peft;
+    snprintf(mb->sa, sizeof mb->sa, "%d", p->sa);
+    snprintf(mb->pa, sizeof mb->pa, "%d", p->pa);
+    snprintf(mb->pt, sizeof mb->pt, "%d", p->pt);
+    snprintf(mb->lora, sizeof mb->lora, "%d", p->lora);
+    snprintf(mb->alpha, sizeof mb->alpha, "%.9g", p->lora_alpha);
+    snprintf(mb->mid, sizeof mb->mid, "%d", p->prefix_mid);
+    snprintf(mb->full, sizeof mb->full, "%d", p->full ? 1 : 0);
+    size_t k = 0;
+    for (int l = 0; l < p->n_layers; l++)
+        k += snprintf(mb->layers + k, sizeof mb->layers - k, "%s%d", l ? "," : "", p->layer_on[l] ? 1 : 0);
+    const char *task = m->task == BERT_TASK_MLM ? "mlm" : m->task == BERT_TASK_REG ? "reg" : "cls";
+    const char *head = m->head == BERT_HEAD_HF ? "hf" : "autopeft";
+    const char *v[] = {"format", "pt", "sa", mb->sa, "pa", mb->pa, "pt", mb->pt, "lora", mb->lora,
+                       "lora_alpha", mb->alpha, "prefix_mid", mb->mid, "layers", mb->layers, "full", mb->full,
+                       "task", task, "head", head};
+    int n = (int)(sizeof v / sizeof *v);
+    if (n + 1 > cap)
+        return -1;
+    memcpy(meta, v, sizeof v);
+    meta[n] = NULL;
+    return n;
+}
+
+static int write_f32(const bert_model *m, const char *path, unsigned kinds, const char *const *meta,
+                     char *err, size_t errlen)
+{
+    st_out *t = xcalloc(m->n_tensors, sizeof *t);
+    int n = 0;
+    for (int i = 0; i < m->n_tensors; i++) {
+        if (!(kinds & (1u << m->tensors[i].kind)))
+            continue;
+        t[n].name = m->tensors[i].name;
+        t[n].ndim = m->tensors[i].ndim;
+        t[n].shape[0] = m->tensors[i].shape[0];
+        t[n].shape[1] = m->tensors[i].shape[1];
+        t[n].data = m->tensors[i].data;
+        n++;
+    }
+    int rc = st_write(path, t, n, meta, err, errlen);
+    free(t);
+    return rc;
+}
+
+unsigned bert_trained_kinds(const bert_model *m)
+{
+    unsigned k = (1u << BERT_T_PEFT) | (1u << BERT_T_HEAD);
+    if (m->head == BERT_HEAD_HF)
+        k |= 1u << BERT_T_POOLER;
+    if (m->peft.full)
+        k |= BERT_SAVE_BASE;
+    return k;
+}
+
+int bert_save_modules(const bert_model *m, const char *path, const char *const *extra, char *err,
+                      size_t errlen)
+{
+    const char *meta[64];
+    meta_bufs mb;
+    int n = peft_meta(m, &mb, meta, 64);
+    for (int i = 0; extra && extra[i] && n + 3 < 64; i += 2) {
+        meta[n++] = extra[i];
+        meta[n++] = extra[i + 1];
+    }
+    meta[n] = NULL;
+    return write_f32(m, path, bert_trained_kinds(m), meta, err, errlen);
+}
+
 int bert_save_kinds(const bert_model *m, const char *dir, st_dtype dtype, unsigned kinds,
                     char *err, size_t errlen)
 {
@@ -1340,47 +1519,18 @@ int bert_save_kinds(const bert_model *m, const char *dir, st_dtype dtype, unsign
         return -1;
     char *cpath = dir_file(dir, "config.json"), *wpath = dir_file(dir, "model.safetensors");
     int rc = -1;
-    char sa[24], pa[24], pt[24], lora[24], alpha[32], mid[24], full[8];
-    char layers[2 * PEFT_MAX_LAYERS + 1];
-    const peft_config *p = &m->peft;
-    snprintf(sa, sizeof sa, "%d", p->sa);
-    snprintf(pa, sizeof pa, "%d", p->pa);
-    snprintf(pt, sizeof pt, "%d", p->pt);
-    snprintf(lora, sizeof lora, "%d", p->lora);
-    snprintf(alpha, sizeof alpha, "%.9g", p->lora_alpha);
-    snprintf(mid, sizeof mid, "%d", p->prefix_mid);
-    snprintf(full, sizeof full, "%d", p->full ? 1 : 0);
-    size_t k = 0;
-    for (int l = 0; l < p->n_layers; l++)
-        k += snprintf(layers + k, sizeof layers - k, "%s%d", l ? "," : "", p->layer_on[l] ? 1 : 0);
-    const char *task = m->task == BERT_TASK_MLM ? "mlm" : m->task == BERT_TASK_REG ? "reg" : "cls";
-    const char *head = m->head == BERT_HEAD_HF ? "hf" : "autopeft";
-    const char *meta[] = {"format", "pt", "sa", sa, "pa", pa, "pt", pt, "lora", lora,
-                          "lora_alpha", alpha, "prefix_mid", mid, "layers", layers, "full", full,
-                          "task", task, "head", head, NULL};
+    const char *meta[32];
+    meta_bufs mb;
+    peft_meta(m, &mb, meta, 32);
     /* a checkpoint without head and PEFT tensors carries no PEFT metadata */
     const char *meta_base[] = {"format", "pt", NULL};
     const char *const *mp = (kinds & ((1u << BERT_T_HEAD) | (1u << BERT_T_PEFT))) ? meta : meta_base;
     if (hfconfig_save(cpath, &m->cfg, err, errlen))
         goto out;
-    if (dtype == ST_F32) {
-        st_out *t = xcalloc(m->n_tensors, sizeof *t);
-        int n = 0;
-        for (int i = 0; i < m->n_tensors; i++) {
-            if (!(kinds & (1u << m->tensors[i].kind)))
-                continue;
-            t[n].name = m->tensors[i].name;
-            t[n].ndim = m->tensors[i].ndim;
-            t[n].shape[0] = m->tensors[i].shape[0];
-            t[n].shape[1] = m->tensors[i].shape[1];
-            t[n].data = m->tensors[i].data;
-            n++;
-        }
-        rc = st_write(wpath, t, n, mp, err, errlen);
-        free(t);
-    } else {
+    if (dtype == ST_F32)
+        rc = write_f32(m, wpath, kinds, mp, err, errlen);
+    else
         rc = write_half(wpath, m, dtype, kinds, mp, err, errlen);
-    }
 out:
     free(cpath);
     free(wpath);

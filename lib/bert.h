@@ -156,6 +156,9 @@ typedef struct {
     uint64_t seed;           /* init of tensors the checkpoint does not carry */
     float dropout;           /* < 0: the config's; else hidden and attention dropout
                                 (given here, so the dropout masks are sized for it) */
+    const char *modules;     /* NULL, or a file of train-eval --save (bert_save_modules):
+                                its tensors replace the checkpoint's, it must carry the
+                                same PEFT configuration, and every PEFT and head tensor */
 } bert_opts;
 
 /* Defaults: peft NULL, CLS, AUTO head, num_labels 0, max_batch 8, max_seq 0, seed 42,
@@ -311,6 +314,14 @@ int bert_save(const bert_model *m, const char *dir, st_dtype dtype, char *err, s
 #define BERT_SAVE_BASE ((1u << BERT_T_BASE) | (1u << BERT_T_POOLER))
 int bert_save_kinds(const bert_model *m, const char *dir, st_dtype dtype, unsigned kinds,
                     char *err, size_t errlen);
+/* The trained tensors alone (PEFT modules and head; the pooler with an HF
+ * head; everything with full fine-tuning) as F32 safetensors at path, with
+ * the PEFT metadata and the extra metadata pairs (NULL-terminated). The file
+ * is what bert_opts.modules loads. */
+int bert_save_modules(const bert_model *m, const char *path, const char *const *extra, char *err,
+                      size_t errlen);
+/* The kind bits of the tensors training changes (see bert_save_modules). */
+unsigned bert_trained_kinds(const bert_model *m);
 void bert_free(bert_model *m);
 
 /* Read the PEFT configuration / task / head from safetensors metadata (keys

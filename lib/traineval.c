@@ -1,6 +1,11 @@
 /* traineval.c -- see traineval.h */
 #include "traineval.h"
 
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "hfconfig.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,8 +75,10 @@ void te_result_free(te_result *r)
 {
     free(r->pred_class);
     free(r->pred_value);
+    free(r->pred_logits);
     r->pred_class = NULL;
     r->pred_value = NULL;
+    r->pred_logits = NULL;
 }
 
 /* Batch buffers, sized (batch, max_len) once per configuration. */
@@ -137,7 +144,7 @@ static void make_batch(bert_batch *bb, te_buf *b, const te_set *s, const long *i
 /* Evaluate on dev: fills pred arrays and metrics; returns 0 or -1. */
 static int evaluate(bert_model *m, const task_spec *sp, const te_set *dev, const task_dataset *dev_ds,
                     te_buf *buf, int batch, int pad_id, int *pred_class, double *pred_value,
-                    double *metrics, char *err, size_t errlen)
+                    float *logits, double *metrics, char *err, size_t errlen)
 {
     long idx[4096];
     bert_set_training(m, 0);
@@ -151,6 +158,8 @@ static int evaluate(bert_model *m, const task_spec *sp, const te_set *dev, const
             return -1;
         for (int i = 0; i < B; i++) {
             const float *lg = m->logits + (size_t)i * m->C;
+            if (logits)
+                memcpy(logits + (size_t)(b0 + i) * m->C, lg, sizeof(float) * (size_t)m->C);
             if (sp->regression) {
                 pred_value[b0 + i] = lg[0];
                 if (!isfinite(lg[0])) {
@@ -182,6 +191,56 @@ static void fmt_eta(char *buf, size_t n, double s)
     snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
 }
 
+/* The trained tensors (bert_trained_kinds) copied out at the best
+ * evaluation, so that save writes the weights the record's score is from. */
+static long snap_size(const bert_model *m)
+{
+    unsigned k = bert_trained_kinds(m);
+    long n = 0;
+    for (int i = 0; i < m->n_tensors; i++)
+        if (k & (1u << m->tensors[i].kind))
+            n += m->tensors[i].n;
+    return n;
+}
+
+static void snap_copy(bert_model *m, float *snap, int restore)
+{
+    unsigned k = bert_trained_kinds(m);
+    long off = 0;
+    for (int i = 0; i < m->n_tensors; i++) {
+        bert_tensor *t = &m->tensors[i];
+        if (!(k & (1u << t->kind)))
+            continue;
+        if (restore)
+            memcpy(t->data, snap + off, sizeof(float) * (size_t)t->n);
+        else
+            memcpy(snap + off, t->data, sizeof(float) * (size_t)t->n);
+        off += t->n;
+    }
+}
+
+/* DIR/config.json, then DIR/modules.safetensors (each atomically; the
+ * modules file is written last, so its presence means the save finished). */
+static int save_dir(const bert_model *m, const char *dir, const char *const *meta, char *err, size_t errlen)
+{
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        errf(err, errlen, dir, 0, "cannot create the --save directory: %s", strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        errf(err, errlen, dir, 0, "cannot save: %s", strerror(ENOTDIR));
+        return -1;
+    }
+    char *c = dir_file(dir, "config.json"), *w = dir_file(dir, TE_MODULES_FILE);
+    int rc = hfconfig_save(c, &m->cfg, err, errlen);
+    if (!rc)
+        rc = bert_save_modules(m, w, meta, err, errlen);
+    free(c);
+    free(w);
+    return rc;
+}
+
 void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, const te_set *train,
             const te_set *dev, const task_dataset *dev_ds, const char *id, te_result *r)
 {
@@ -202,7 +261,24 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
     bo.max_batch = o->batch;
     bo.max_seq = o->max_len;
     bo.seed = o->seed;
+    char *mod_path = o->load ? dir_file(o->load, TE_MODULES_FILE) : NULL;
+    bo.modules = mod_path;
+    if (mod_path && o->labels) {
+        st_file *g = st_open(mod_path, err, sizeof err);
+        const char *sl = g ? st_meta(g, "labels") : NULL;
+        int differ = sl && strcmp(sl, o->labels);
+        if (differ)
+            errf(err, sizeof err, mod_path, 0, "saved with the labels %s, but the task's are %s", sl, o->labels);
+        st_close(g);
+        if (!g || differ) {
+            snprintf(r->message, sizeof r->message, "%s", err);
+            free(mod_path);
+            r->seconds = now_seconds() - t0;
+            return;
+        }
+    }
     bert_model *m = bert_load(o->model_dir, &bo, err, sizeof err);
+    free(mod_path);
     if (!m) {
         snprintf(r->message, sizeof r->message, "%s", err);
         r->seconds = now_seconds() - t0;
@@ -232,6 +308,14 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
     r->pred_class = xcalloc((size_t)(dev->n ? dev->n : 1), sizeof *r->pred_class);
     r->pred_value = xcalloc((size_t)(dev->n ? dev->n : 1), sizeof *r->pred_value);
     long *perm = xmalloc((size_t)(train->n ? train->n : 1) * sizeof *perm);
+    float *lg_cur = NULL, *snap = NULL;
+    r->n_out = m->C;
+    if (o->keep_logits) {
+        lg_cur = xcalloc((size_t)(dev->n ? dev->n : 1) * (size_t)m->C, sizeof *lg_cur);
+        r->pred_logits = xcalloc((size_t)(dev->n ? dev->n : 1) * (size_t)m->C, sizeof *r->pred_logits);
+    }
+    if (o->save && o->epochs > 0)
+        snap = xmalloc((size_t)snap_size(m) * sizeof *snap + 1);
     adamw opt;
     adamw_hparams hp = {(float)o->lr, 0.9f, 0.999f, 1e-8f, (float)o->weight_decay};
     rng_t rng;
@@ -307,7 +391,7 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
             int end_epoch = b0 + o->batch >= train->n;
             if ((o->eval_every > 0 && step % o->eval_every == 0) || (o->eval_every <= 0 && end_epoch) ||
                 step == total) {
-                if (evaluate(m, sp, dev, dev_ds, &buf, o->batch, pad_id, pc_cur, pv_cur, metrics, err,
+                if (evaluate(m, sp, dev, dev_ds, &buf, o->batch, pad_id, pc_cur, pv_cur, lg_cur, metrics, err,
                              sizeof err) < 0)
                     goto fail;
                 evals++;
@@ -329,6 +413,10 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
                     memcpy(r->best, metrics, sizeof metrics);
                     memcpy(r->pred_class, pc_cur, (size_t)dev->n * sizeof *pc_cur);
                     memcpy(r->pred_value, pv_cur, (size_t)dev->n * sizeof *pv_cur);
+                    if (lg_cur)
+                        memcpy(r->pred_logits, lg_cur, (size_t)dev->n * (size_t)m->C * sizeof *lg_cur);
+                    if (snap)
+                        snap_copy(m, snap, 0);
                     since_best = 0;
                 } else {
                     since_best++;
@@ -351,8 +439,8 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
         }
     }
     if (o->epochs <= 0) {
-        if (evaluate(m, sp, dev, dev_ds, &buf, o->batch, pad_id, r->pred_class, r->pred_value, metrics, err,
-                     sizeof err) < 0)
+        if (evaluate(m, sp, dev, dev_ds, &buf, o->batch, pad_id, r->pred_class, r->pred_value, r->pred_logits,
+                     metrics, err, sizeof err) < 0)
             goto fail;
         memcpy(r->best, metrics, sizeof metrics);
         memcpy(r->final, metrics, sizeof metrics);
@@ -364,6 +452,14 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
         goto fail;
     }
     r->ok = 1;
+    if (o->save) {
+        if (snap)
+            snap_copy(m, snap, 1);
+        if (save_dir(m, o->save, o->save_meta, err, sizeof err) < 0) {
+            r->save_failed = 1;
+            snprintf(r->message, sizeof r->message, "%s", err);
+        }
+    }
     goto done;
 fail:
     r->ok = 0;
@@ -375,6 +471,8 @@ done:
     free(perm);
     free(pc_cur);
     free(pv_cur);
+    free(lg_cur);
+    free(snap);
     buf_free(&buf);
     bert_free(m);
     r->seconds = now_seconds() - t0;

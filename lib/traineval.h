@@ -36,6 +36,12 @@ typedef struct {
     int quiet;                /* no progress lines */
     int verbose;              /* also log the model built for each record */
     FILE *log;                /* progress stream (stderr) */
+    const char *load;         /* NULL, or a directory written by save: start from its modules */
+    const char *save;         /* NULL, or a directory to write the trained modules to (the
+                                 weights of the best evaluation): config.json, modules.safetensors */
+    const char *const *save_meta; /* extra metadata pairs for modules.safetensors (NULL-terminated) */
+    int keep_logits;          /* fill te_result.pred_logits */
+    const char *labels;       /* the task's labels as a JSON array: saved, and checked on load */
 } te_options;
 
 void te_options_default(te_options *o);
@@ -73,6 +79,9 @@ typedef struct {
     double final_loss;
     int *pred_class;              /* dev predictions at the best evaluation (owned) */
     double *pred_value;
+    float *pred_logits;           /* (dev n, outputs) at the best evaluation, if keep_logits */
+    int n_out;                    /* outputs per example */
+    int save_failed;              /* ok, but writing o->save failed (message says why) */
 } te_result;
 
 void te_result_free(te_result *r);
@@ -82,5 +91,8 @@ void te_result_free(te_result *r);
  * id names the configuration in progress lines. */
 void te_run(const te_options *o, const peft_config *pc, const task_spec *sp, const te_set *train,
             const te_set *dev, const task_dataset *dev_ds, const char *id, te_result *r);
+
+/* The modules file inside a directory written by te_run's save. */
+#define TE_MODULES_FILE "modules.safetensors"
 
 #endif
