@@ -276,3 +276,83 @@ bad() { # bad EXPECTED-MESSAGE-PART CMD...: exit 1, message on stderr, no record
     assert_output --partial "--prefix-lr"
     refute_output --partial "$(printf 'head\t')"
 }
+
+maxdiff() { # maxdiff A B: largest absolute difference over the logit_* columns of two --logits files
+    paste "$1" "$2" | awk -F '\t' 'NR == 1 { n = NF / 2; next }
+        { for (k = 3; k <= n; k++) { d = $k - $(k + n); if (d < 0) d = -d; if (d > m) m = d } }
+        END { printf "%.3g\n", m + 0 }'
+}
+
+@test "--save keeps the best evaluation's modules; --load --epochs 0 gives the same predictions and score" {
+    d=$BATS_TEST_TMPDIR
+    printf 'id\tsa\tpa\tpt\tlora\tfull\tl0\tl1\nhead\t0\t0\t0\t0\t0\t1\t1\nmix\t8\t4\t3\t2\t0\t0\t1\nfull\t0\t0\t0\t0\t1\t1\t1\n' > "$d/c.tsv"
+    # several evaluations with early stopping, so the best is not the last
+    run --separate-stderr te --epochs 4 --eval-every 8 --save "$d/saved" --logits --predictions "$d/p1-{id}.tsv" "$d/c.tsv"
+    assert_success
+    for id in head mix full; do
+        [ -s "$d/saved/$id/modules.safetensors" ] && [ -s "$d/saved/$id/config.json" ] || fail "$id not saved"
+    done
+    # the modules file holds the trained tensors only (no base weights) unless --full
+    ! grep -aq 'encoder.layer.0.attention.self.query.weight' "$d/saved/mix/modules.safetensors"
+    grep -aq 'encoder.layer.1.output.adapter.down.weight' "$d/saved/mix/modules.safetensors"
+    grep -aq 'encoder.layer.0.attention.self.query.weight' "$d/saved/full/modules.safetensors"
+    s1=$(printf '%s\n' "$output" | col score | tr '\n' ' ')
+    assert_equal "$(head -n 1 "$d/p1-mix.tsv")" "$(printf 'index\tprediction\tlogit_0\tlogit_1')"
+    run --separate-stderr te --epochs 0 --load "$d/saved" --logits --predictions "$d/p2-{id}.tsv" "$d/c.tsv"
+    assert_success
+    assert_equal "$(printf '%s\n' "$output" | col score | tr '\n' ' ')" "$s1"
+    for id in head mix full; do
+        cut -f1,2 "$d/p1-$id.tsv" > "$d/a" && cut -f1,2 "$d/p2-$id.tsv" > "$d/b" && cmp "$d/a" "$d/b"
+        m=$(maxdiff "$d/p1-$id.tsv" "$d/p2-$id.tsv")
+        echo "$id: largest logit difference $m"
+        awk -v m="$m" 'BEGIN { exit !(m <= 1e-5) }'
+    done
+    # without --load the same records start from new modules and score otherwise
+    run --separate-stderr te --epochs 0 --logits --predictions "$d/p3-{id}.tsv" "$d/c.tsv"
+    ! cmp -s "$d/p1-mix.tsv" "$d/p3-mix.tsv"
+}
+
+@test "--save and --load with {id}, and a Hugging Face head (pooler and classifier saved)" {
+    d=$BATS_TEST_TMPDIR
+    model-init --layers 2 --hidden 32 --heads 4 --vocab "$FIX/vocab.txt" --max-position 32 --labels 2 \
+        --head hf --seed 9 "$d/hf" >/dev/null
+    cp "$FIX/vocab.txt" "$d/hf/"
+    hf() { train-eval -q --model "$d/hf" --task custom --text-a sentence --label label --labels 0,1 \
+        --train "$FIX/train.tsv" --dev "$FIX/dev.tsv" --batch 16 --lr 1e-2 "$@"; }
+    hf --epochs 1 --save "$d/s-{id}" --logits --predictions "$d/p1.tsv" "$FIX/cfg.tsv" > "$d/r1"
+    grep -aq 'pooler.dense.weight' "$d/s-mods/modules.safetensors"
+    grep -aq 'classifier.weight' "$d/s-mods/modules.safetensors"
+    hf --epochs 0 --load "$d/s-{id}" --logits --predictions "$d/p2.tsv" "$FIX/cfg.tsv" > "$d/r2"
+    assert_equal "$(col score < "$d/r2")" "$(col score < "$d/r1")"
+    m=$(maxdiff "$d/p1.tsv" "$d/p2.tsv")
+    awk -v m="$m" 'BEGIN { exit !(m <= 1e-5) }' || fail "logits differ by $m"
+}
+
+@test "--load refuses modules saved for another configuration or label order, per record" {
+    d=$BATS_TEST_TMPDIR
+    te --epochs 1 --save "$d/saved" "$FIX/cfg.tsv" >/dev/null
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\nmods\t8\t0\t0\t2\t1\t1\nhead\t0\t0\t0\t0\t1\t1\n' > "$d/other.tsv"
+    run --separate-stderr te --epochs 0 --load "$d/saved" "$d/other.tsv"
+    assert_success
+    assert_equal "$(printf '%s\n' "$output" | col status | tr '\n' ' ')" "error ok "
+    [[ "$(printf '%s\n' "$output" | col message | sed -n 1p)" == *"modules.safetensors: saved for another configuration (sa 8 pa 0 pt 0 lora 4 layers 11), not this one (sa 8 pa 0 pt 0 lora 2 layers 11)"* ]]
+    run --separate-stderr te --epochs 0 --labels 1,0 --load "$d/saved/head" "$FIX/cfg.tsv"
+    [[ "$(printf '%s\n' "$output" | col message | sed -n 1p)" == *'saved with the labels ["0","1"], but the task'"'"'s are ["1","0"]'* ]]
+    # a record with no saved directory
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\nnew\t8\t0\t0\t0\t1\t1\n' > "$d/new.tsv"
+    run --separate-stderr te --epochs 0 --load "$d/saved" "$d/new.tsv"
+    [[ "$(printf '%s\n' "$output" | col message)" == *"saved/new/modules.safetensors: cannot open: No such file or directory"* ]]
+}
+
+@test "--save: an unwritable location is found before any training" {
+    run --separate-stderr te --epochs 1 --save /nonexistent/dir/s-{id} "$FIX/cfg.tsv"
+    assert_failure 1
+    assert_output ""
+    [ "$stderr" = "train-eval: --save /nonexistent/dir/s-{id}: cannot write in /nonexistent/dir: No such file or directory" ]
+    run --separate-stderr te --epochs 1 --save /nonexistent/dir "$FIX/cfg.tsv"
+    assert_failure 1
+    [ "$stderr" = "train-eval: --save /nonexistent/dir: cannot create the directory: No such file or directory" ]
+    run --separate-stderr te --epochs 0 --load /nonexistent/dir "$FIX/cfg.tsv"
+    assert_failure 1
+    [ "$stderr" = "train-eval: --load /nonexistent/dir: No such file or directory" ]
+}
