@@ -68,7 +68,7 @@ static void usage(void)
            "                           is replaced by the record's id\n"
            "      --logits             add the model's outputs (logit_LABEL columns) to --predictions\n"
            "      --save DIR           save each record's trained modules and head (best evaluation)\n"
-           "                           in DIR/ID (or DIR with {id} replaced), for --load and export(1)\n"
+           "                           in DIR/ID (or DIR with {id} replaced), for --load and export-modules(1)\n"
            "      --load DIR           start each record from the modules saved in DIR/ID by --save\n"
            "                           (with --epochs 0: evaluate them again)\n"
            "      --csv                read and write CSV\n"

@@ -1180,12 +1180,10 @@ static void peft_describe(char *buf, size_t n, const peft_config *p)
 /* Overlay the tensors of a modules file (train-eval --save) on a loaded base:
  * every tensor in the file must belong to the model, and every PEFT, head
  * (and, for HF heads, pooler) tensor of the model must be in the file. */
-static int load_modules(bert_model *m, const char *path, unsigned char *present, const char *cpath,
+static int load_modules(bert_model *m, const st_file *g, unsigned char *present, const char *cpath,
                         char *err, size_t errlen)
 {
-    st_file *g = st_open(path, err, errlen);
-    if (!g)
-        return -1;
+    const char *path = g->path;
     int rc = -1;
     peft_config q;
     bert_task tk;
@@ -1234,7 +1232,6 @@ static int load_modules(bert_model *m, const char *path, unsigned char *present,
     }
     rc = 0;
 out:
-    st_close(g);
     return rc;
 }
 
@@ -1242,7 +1239,7 @@ bert_model *bert_load(const char *dir, const bert_opts *o, char *err, size_t err
 {
     char *cpath = dir_file(dir, "config.json"), *wpath = dir_file(dir, "model.safetensors");
     bert_model *m = NULL;
-    st_file *f = NULL;
+    st_file *f = NULL, *g = NULL;
     unsigned char *present = NULL;
     bert_config c;
     if (hfconfig_load(cpath, &c, err, errlen))
@@ -1250,12 +1247,22 @@ bert_model *bert_load(const char *dir, const bert_opts *o, char *err, size_t err
     f = st_open(wpath, err, errlen);
     if (!f)
         goto out;
+    if (o->modules && !(g = st_open(o->modules, err, errlen)))
+        goto out;
     peft_config p;
     peft_default(&p, c.layers);
     bert_task task = o->task;
     bert_head_kind head = o->head;
     if (o->peft) {
         p = *o->peft;
+    } else if (g) {
+        /* the saved modules carry their configuration, task and head */
+        bert_task mt = task;
+        bert_head_kind mh = head;
+        if (bert_meta_parse(g, c.layers, &p, &mt, &mh, err, errlen) < 0)
+            goto out;
+        task = mt;
+        head = mh;
     } else {
         bert_task mt;
         bert_head_kind mh;
@@ -1263,19 +1270,19 @@ bert_model *bert_load(const char *dir, const bert_opts *o, char *err, size_t err
         if (r < 0)
             goto out;
     }
-    if (head == BERT_HEAD_AUTO && o->modules) {
-        /* the saved modules decide the head */
-        st_file *g = st_open(o->modules, err, errlen);
-        if (!g)
-            goto out;
+    if (head == BERT_HEAD_AUTO && g) /* the saved modules decide the head */
         head = (task != BERT_TASK_MLM && st_get(g, "classifier.weight")) ? BERT_HEAD_HF : BERT_HEAD_AUTOPEFT;
-        st_close(g);
-    }
     if (head == BERT_HEAD_AUTO)
         head = (task != BERT_TASK_MLM && lookup(f, "classifier.weight")) ? BERT_HEAD_HF : BERT_HEAD_AUTOPEFT;
     int T = o->max_seq > 0 ? o->max_seq : (c.max_position < 128 ? c.max_position : 128);
     bert_opts oo = *o;
     oo.task = task;
+    if (g && task == BERT_TASK_CLS && oo.num_labels <= 0) {
+        /* the saved head's outputs */
+        const st_tensor *h = st_get(g, head == BERT_HEAD_HF ? "classifier.weight" : "head.out.weight");
+        if (h && h->ndim == 2 && h->shape[0] >= 1 && h->shape[0] <= 1 << 20)
+            oo.num_labels = (int)h->shape[0];
+    }
     if (o->dropout >= 0)
         c.hidden_dropout = c.attn_dropout = o->dropout;
     m = build(&c, &p, task, head, resolve_C(&c, &oo), o->max_batch, T, err, errlen);
@@ -1300,7 +1307,7 @@ bert_model *bert_load(const char *dir, const bert_opts *o, char *err, size_t err
             goto fail;
         present[i] = 1;
     }
-    if (o->modules && load_modules(m, o->modules, present, cpath, err, errlen))
+    if (g && load_modules(m, g, present, cpath, err, errlen))
         goto fail;
     init_all(m, present, o->seed);
     goto out;
@@ -1310,6 +1317,7 @@ fail:
 out:
     free(present);
     st_close(f);
+    st_close(g);
     free(cpath);
     free(wpath);
     return m;

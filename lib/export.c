@@ -1,0 +1,539 @@
+/* export.c -- see export.h. Every name and config key below cites the
+ * library source it follows (tests/ref/EXPORT.md has the line references). */
+#include "export.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hfconfig.h"
+#include "record.h"
+#include "traineval.h"
+#include "util.h"
+
+int export_format_parse(const char *s)
+{
+    if (!strcmp(s, "peft"))
+        return EXPORT_PEFT;
+    if (!strcmp(s, "adapters"))
+        return EXPORT_ADAPTERS;
+    return -1;
+}
+
+static const char *meta_or(const st_file *f, const char *k, const char *dflt)
+{
+    const char *v = st_meta(f, k);
+    return v ? v : dflt;
+}
+
+int export_open(export_saved *s, const char *dir, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->dir = xstrdup(dir);
+    s->path = dir_file(dir, TE_MODULES_FILE);
+    char *cpath = dir_file(dir, "config.json");
+    int rc = hfconfig_load(cpath, &s->cfg, err, errlen);
+    free(cpath);
+    if (rc < 0)
+        goto fail;
+    if (!(s->f = st_open(s->path, err, errlen)))
+        goto fail;
+    int r = bert_meta_parse(s->f, s->cfg.layers, &s->pc, &s->task, &s->head, err, errlen);
+    if (r < 0)
+        goto fail;
+    if (r == 0) {
+        errf(err, errlen, s->path, 0, "no PEFT configuration in the metadata: not written by train-eval --save");
+        goto fail;
+    }
+    if (s->task == BERT_TASK_MLM) {
+        errf(err, errlen, s->path, 0, "a masked-LM record has no task head to export");
+        goto fail;
+    }
+    if (s->head == BERT_HEAD_AUTO)
+        s->head = st_get(s->f, "classifier.weight") ? BERT_HEAD_HF : BERT_HEAD_AUTOPEFT;
+    const st_tensor *out = st_get(s->f, s->head == BERT_HEAD_HF ? "classifier.weight" : "head.out.weight");
+    if (!out || out->ndim != 2 || out->shape[1] != s->cfg.hidden || out->shape[0] < 1 || out->shape[0] > 1 << 20) {
+        errf(err, errlen, s->path, 0, "no valid %s tensor", s->head == BERT_HEAD_HF ? "classifier.weight" : "head.out.weight");
+        goto fail;
+    }
+    s->n_labels = (int)out->shape[0];
+    s->id = meta_or(s->f, "id", "");
+    s->labels = meta_or(s->f, "labels", "[]");
+    s->base_model = meta_or(s->f, "base_model", "");
+    s->task_name = meta_or(s->f, "task_name", "");
+    return 0;
+fail:
+    export_close(s);
+    return -1;
+}
+
+void export_close(export_saved *s)
+{
+    st_close(s->f);
+    free(s->dir);
+    free(s->path);
+    memset(s, 0, sizeof *s);
+}
+
+int export_supported(const export_saved *s, export_format fmt, char *why, size_t whylen)
+{
+    const peft_config *p = &s->pc;
+    if (p->full) {
+        snprintf(why, whylen, "a fully fine-tuned record is a whole model, not modules: save it with "
+                              "model tools instead");
+        return 0;
+    }
+    if (fmt == EXPORT_PEFT) {
+        if (p->sa || p->pa || p->pt) {
+            snprintf(why, whylen,
+                     "Hugging Face PEFT cannot express %s%s%s: its LoRA config has no bottleneck adapters, and "
+                     "its prefix tuning has no per-layer flags or these key/value semantics; export LoRA-only "
+                     "records, or use --format adapters",
+                     p->sa ? "a serial adapter" : p->pa ? "a parallel adapter" : "prefix tuning",
+                     (p->sa && (p->pa || p->pt)) ? " (and more)" : "", "");
+            return 0;
+        }
+        if (!p->lora) {
+            snprintf(why, whylen, "the record has no LoRA module: Hugging Face PEFT would hold only the head");
+            return 0;
+        }
+    }
+    if (!peft_any_module(p) && fmt == EXPORT_ADAPTERS) {
+        snprintf(why, whylen, "the record has no PEFT module, only a head");
+        return 0;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------ tensors out */
+
+typedef struct {
+    st_out *t;
+    int n, cap;
+} tlist;
+
+static void tl_add(tlist *l, const char *name, int ndim, long long d0, long long d1, float *data)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 32;
+        l->t = xrealloc(l->t, (size_t)l->cap * sizeof *l->t);
+    }
+    st_out *o = &l->t[l->n++];
+    memset(o, 0, sizeof *o);
+    o->name = xstrdup(name);
+    o->ndim = ndim;
+    o->shape[0] = d0;
+    o->shape[1] = d1;
+    o->data = data;
+}
+
+static void tl_free(tlist *l)
+{
+    for (int i = 0; i < l->n; i++) {
+        free((char *)l->t[i].name);
+        free((float *)l->t[i].data);
+    }
+    free(l->t);
+    memset(l, 0, sizeof *l);
+}
+
+/* Tensor `name` of the saved file as float32, checked to be (d0) or (d0, d1). */
+static float *fetch(const export_saved *s, const char *name, long long d0, long long d1, char *err, size_t errlen)
+{
+    const st_tensor *t = st_get(s->f, name);
+    if (!t) {
+        errf(err, errlen, s->path, 0, "missing tensor '%s'", name);
+        return NULL;
+    }
+    int nd = d1 > 0 ? 2 : 1;
+    if (t->ndim != nd || t->shape[0] != d0 || (nd == 2 && t->shape[1] != d1)) {
+        errf(err, errlen, s->path, 0, "tensor '%s' has the wrong shape (expected [%lld%s%.0lld])", name, d0,
+             nd == 2 ? ", " : "", d1);
+        return NULL;
+    }
+    float *v = xmalloc((size_t)(d0 * (d1 > 0 ? d1 : 1)) * sizeof *v + 1);
+    if (st_to_f32(s->f, t, v, err, errlen) < 0) {
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* Copy `from` of the saved file to `to` in the list. */
+static int copy_t(tlist *l, const export_saved *s, const char *from, const char *to, long long d0, long long d1,
+                  char *err, size_t errlen)
+{
+    float *v = fetch(s, from, d0, d1, err, errlen);
+    if (!v)
+        return -1;
+    tl_add(l, to, d1 > 0 ? 2 : 1, d0, d1, v);
+    return 0;
+}
+
+/* ------------------------------------------------------------ files out */
+
+static int write_json(const char *dir, const char *name, cJSON *j, char *err, size_t errlen)
+{
+    char *path = dir_file(dir, name);
+    char *txt = cJSON_Print(j);
+    int rc = -1;
+    atomic_file af;
+    if (!txt) {
+        errf(err, errlen, path, 0, "out of memory");
+    } else if (atomic_open(&af, path) < 0) {
+        errf(err, errlen, path, 0, "cannot write: %s", strerror(errno));
+    } else {
+        fputs(txt, af.f);
+        fputc('\n', af.f);
+        if (atomic_commit(&af) < 0)
+            errf(err, errlen, path, 0, "cannot write: %s", strerror(errno));
+        else
+            rc = 0;
+    }
+    free(txt);
+    free(path);
+    return rc;
+}
+
+static int write_tensors(const char *dir, const char *name, const tlist *l, char *err, size_t errlen)
+{
+    /* transformers/PEFT/adapters save with metadata {"format": "pt"} */
+    static const char *const meta[] = {"format", "pt", NULL};
+    char *path = dir_file(dir, name);
+    int rc = st_write(path, l->t, l->n, meta, err, errlen);
+    free(path);
+    return rc;
+}
+
+/* Remove a directory of plain files (the previous export). */
+static void remove_flat_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char *p = dir_file(dir, e->d_name);
+            unlink(p);
+            free(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+static cJSON *json_int_array(const int *v, int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+    return a;
+}
+
+static cJSON *json_str_array(const char *const *v, int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+    return a;
+}
+
+/* id2label / label2id of the saved labels (LABEL_i when there are none). */
+static void add_labels(cJSON *o, const export_saved *s)
+{
+    cJSON *names = cJSON_Parse(s->labels);
+    cJSON *i2l = cJSON_CreateObject(), *l2i = cJSON_CreateObject();
+    for (int i = 0; i < s->n_labels; i++) {
+        cJSON *n = cJSON_IsArray(names) ? cJSON_GetArrayItem(names, i) : NULL;
+        char k[32], dflt[32];
+        snprintf(k, sizeof k, "%d", i);
+        snprintf(dflt, sizeof dflt, "LABEL_%d", i);
+        const char *v = cJSON_IsString(n) ? n->valuestring : dflt;
+        cJSON_AddStringToObject(i2l, k, v);
+        cJSON_AddNumberToObject(l2i, v, i);
+    }
+    cJSON_Delete(names);
+    cJSON_AddItemToObject(o, "id2label", i2l);
+    cJSON_AddItemToObject(o, "label2id", l2i);
+}
+
+/* ------------------------------------------------------------ PEFT (LoRA) */
+
+static int export_peft(const export_saved *s, const export_opts *o, const char *dir, char *err, size_t errlen)
+{
+    const peft_config *p = &s->pc;
+    int H = s->cfg.hidden, L = s->cfg.layers, r = p->lora, C = s->n_labels;
+    tlist tl = {0};
+    char from[160], to[200];
+    int kept[PEFT_MAX_LAYERS], nk = 0;
+    for (int l = 0; l < L; l++) {
+        if (!p->layer_on[l])
+            continue;
+        kept[nk++] = l;
+        static const char *const mods[] = {"query", "value"};
+        for (int k = 0; k < 2; k++) {
+            /* peft/tuners/lora/layer.py: lora_A Linear(in, r), lora_B Linear(r, out);
+             * save_and_load.py drops the adapter name from the keys */
+            snprintf(from, sizeof from, "encoder.layer.%d.attention.self.%s.lora_A", l, mods[k]);
+            snprintf(to, sizeof to, "base_model.model.bert.encoder.layer.%d.attention.self.%s.lora_A.weight", l, mods[k]);
+            if (copy_t(&tl, s, from, to, r, H, err, errlen) < 0)
+                goto fail;
+            snprintf(from, sizeof from, "encoder.layer.%d.attention.self.%s.lora_B", l, mods[k]);
+            snprintf(to, sizeof to, "base_model.model.bert.encoder.layer.%d.attention.self.%s.lora_B.weight", l, mods[k]);
+            if (copy_t(&tl, s, from, to, H, r, err, errlen) < 0)
+                goto fail;
+        }
+    }
+    /* the head: BertForSequenceClassification's pooler (dense + tanh on
+     * [CLS]) and classifier are, at inference, the AutoPEFT head's dense +
+     * tanh and out; both are modules_to_save */
+    int hf = s->head == BERT_HEAD_HF;
+    if (copy_t(&tl, s, hf ? "pooler.dense.weight" : "head.dense.weight", "base_model.model.bert.pooler.dense.weight", H,
+               H, err, errlen) < 0 ||
+        copy_t(&tl, s, hf ? "pooler.dense.bias" : "head.dense.bias", "base_model.model.bert.pooler.dense.bias", H, 0,
+               err, errlen) < 0 ||
+        copy_t(&tl, s, hf ? "classifier.weight" : "head.out.weight", "base_model.model.classifier.weight", C, H, err,
+               errlen) < 0 ||
+        copy_t(&tl, s, hf ? "classifier.bias" : "head.out.bias", "base_model.model.classifier.bias", C, 0, err,
+               errlen) < 0)
+        goto fail;
+    if (write_tensors(dir, "adapter_model.safetensors", &tl, err, errlen) < 0)
+        goto fail;
+
+    /* peft/tuners/lora/config.py LoraConfig, as save_pretrained writes it */
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddItemToObject(j, "alpha_pattern", cJSON_CreateObject());
+    cJSON_AddNullToObject(j, "auto_mapping");
+    cJSON_AddStringToObject(j, "base_model_name_or_path", o->base_model ? o->base_model : s->base_model);
+    cJSON_AddStringToObject(j, "bias", "none");
+    cJSON_AddFalseToObject(j, "fan_in_fan_out");
+    cJSON_AddTrueToObject(j, "inference_mode");
+    cJSON_AddTrueToObject(j, "init_lora_weights");
+    if (nk < L) {
+        cJSON_AddStringToObject(j, "layers_pattern", "layer");
+        cJSON_AddItemToObject(j, "layers_to_transform", json_int_array(kept, nk));
+    } else {
+        cJSON_AddNullToObject(j, "layers_pattern");
+        cJSON_AddNullToObject(j, "layers_to_transform");
+    }
+    cJSON_AddNumberToObject(j, "lora_alpha", p->lora_alpha);
+    cJSON_AddNumberToObject(j, "lora_dropout", 0.0);
+    static const char *const save[] = {"classifier", "pooler"};
+    cJSON_AddItemToObject(j, "modules_to_save", json_str_array(save, 2));
+    cJSON_AddStringToObject(j, "peft_type", "LORA");
+    cJSON_AddNumberToObject(j, "r", r);
+    cJSON_AddItemToObject(j, "rank_pattern", cJSON_CreateObject());
+    cJSON_AddNullToObject(j, "revision");
+    static const char *const targets[] = {"query", "value"};
+    cJSON_AddItemToObject(j, "target_modules", json_str_array(targets, 2));
+    cJSON_AddStringToObject(j, "task_type", "SEQ_CLS");
+    cJSON_AddFalseToObject(j, "use_dora");
+    cJSON_AddFalseToObject(j, "use_rslora");
+    int rc = write_json(dir, "adapter_config.json", j, err, errlen);
+    cJSON_Delete(j);
+    if (rc < 0)
+        goto fail;
+    tl_free(&tl);
+    return 0;
+fail:
+    tl_free(&tl);
+    return -1;
+}
+
+/* ------------------------------------------------------------ adapters */
+
+static int export_adapters(const export_saved *s, const export_opts *o, const char *dir, char *err, size_t errlen);
+
+/* ------------------------------------------------------------ driver */
+
+int export_write(const export_saved *s, const export_opts *o, const char *outdir, char *err, size_t errlen)
+{
+    char why[512];
+    if (!export_supported(s, o->format, why, sizeof why)) {
+        errf(err, errlen, s->dir, 0, "%s", why);
+        return -1;
+    }
+    size_t n = strlen(outdir) + 64;
+    char *tmp = xmalloc(n), *old = xmalloc(n);
+    snprintf(tmp, n, "%s.tmp.%ld", outdir, (long)getpid());
+    snprintf(old, n, "%s.old.%ld", outdir, (long)getpid());
+    int rc = -1;
+    remove_flat_dir(tmp);
+    if (mkdir(tmp, 0777) != 0) {
+        errf(err, errlen, outdir, 0, "cannot create the output directory: %s", strerror(errno));
+        goto out;
+    }
+    rc = o->format == EXPORT_PEFT ? export_peft(s, o, tmp, err, errlen) : export_adapters(s, o, tmp, err, errlen);
+    if (rc < 0) {
+        remove_flat_dir(tmp);
+        goto out;
+    }
+    struct stat st;
+    int had = lstat(outdir, &st) == 0;
+    if (had && !S_ISDIR(st.st_mode)) {
+        errf(err, errlen, outdir, 0, "cannot replace: %s", strerror(ENOTDIR));
+        remove_flat_dir(tmp);
+        rc = -1;
+        goto out;
+    }
+    if (had && rename(outdir, old) != 0) {
+        errf(err, errlen, outdir, 0, "cannot replace: %s", strerror(errno));
+        remove_flat_dir(tmp);
+        rc = -1;
+        goto out;
+    }
+    if (rename(tmp, outdir) != 0) {
+        errf(err, errlen, outdir, 0, "cannot write: %s", strerror(errno));
+        if (had)
+            rename(old, outdir);
+        remove_flat_dir(tmp);
+        rc = -1;
+        goto out;
+    }
+    if (had)
+        remove_flat_dir(old);
+    rc = 0;
+out:
+    free(tmp);
+    free(old);
+    return rc;
+}
+
+/* ------------------------------------------------------------ export-modules(1) */
+
+static char *expand(const char *tmpl, const char *id, int join)
+{
+    const char *p = strstr(tmpl, "{id}");
+    if (p) {
+        size_t n = strlen(tmpl) + strlen(id) + 1;
+        char *s = xmalloc(n);
+        snprintf(s, n, "%.*s%s%s", (int)(p - tmpl), tmpl, id, p + 4);
+        return s;
+    }
+    return join ? dir_file(tmpl, id) : xstrdup(tmpl);
+}
+
+static const char *format_name(export_format f) { return f == EXPORT_PEFT ? "peft" : "adapters"; }
+
+/* Export one saved directory; dies with "export: FILE[:LINE]: ..." on failure. */
+static void export_one(const export_run_opts *o, const char *dir, const char *outdir, const char *rfile, long rline)
+{
+    char err[1024];
+    export_saved s;
+    if (export_open(&s, dir, err, sizeof err) < 0) {
+        if (rfile)
+            die_at(rfile, rline, "%s", err);
+        die(EXIT_BADINPUT, "%s", err);
+    }
+    if (export_write(&s, &o->ex, outdir, err, sizeof err) < 0) {
+        export_close(&s);
+        if (rfile)
+            die_at(rfile, rline, "%s", err);
+        die(EXIT_BADINPUT, "%s", err);
+    }
+    export_close(&s);
+}
+
+void export_run(const export_run_opts *o, char **args, int nargs, FILE *out)
+{
+    char err[1024];
+    if (!o->saved) {
+        if (o->output && !strstr(o->output, "{id}") && nargs > 1 && mkdir(o->output, 0777) != 0 && errno != EEXIST)
+            die(EXIT_BADINPUT, "%s: cannot create the output directory: %s", o->output, strerror(errno));
+        for (int i = 0; i < nargs; i++) {
+            char *outdir;
+            if (!o->output) {
+                outdir = dir_file(args[i], format_name(o->ex.format));
+            } else if (strstr(o->output, "{id}") || nargs > 1) {
+                /* the record's id, from the saved metadata */
+                export_saved s;
+                if (export_open(&s, args[i], err, sizeof err) < 0)
+                    die(EXIT_BADINPUT, "%s", err);
+                const char *id = *s.id ? s.id : args[i];
+                outdir = expand(o->output, id, 1);
+                export_close(&s);
+            } else {
+                outdir = xstrdup(o->output);
+            }
+            export_one(o, args[i], outdir, NULL, 0);
+            free(outdir);
+        }
+        return;
+    }
+    /* record mode: every record is exported before any is written out */
+    rec_row *rows = NULL;
+    int nrows = 0, cap = 0, fmt_out = REC_TSV, ncol = -1;
+    int nin = nargs ? nargs : 1;
+    for (int fi = 0; fi < nin; fi++) {
+        const char *path = nargs ? args[fi] : "-";
+        int fmt = rec_format_for(path, o->csv);
+        rec_reader *r = rec_open(path, fmt, 0, err, sizeof err);
+        if (!r)
+            die(EXIT_BADINPUT, "%s", err);
+        if (fi == 0)
+            fmt_out = o->csv ? REC_CSV : fmt;
+        int c_id = rec_col_req(r, "id");
+        int c_status = rec_col(r, "status");
+        int c_exp = rec_col(r, "export");
+        int w = rec_ncols(r) + (c_exp < 0);
+        if (ncol < 0) {
+            ncol = w;
+            rec_row h = {0};
+            for (int i = 0; i < rec_ncols(r); i++)
+                row_push(&h, rec_colname(r, i));
+            if (c_exp < 0)
+                row_push(&h, "export");
+            rows = xrealloc(rows, (size_t)(cap = 16) * sizeof *rows);
+            rows[nrows++] = h;
+        } else if (w != ncol) {
+            die_at(path, 1, "header differs from the first input's");
+        }
+        int rc;
+        while ((rc = rec_next(r)) > 0) {
+            const char *id = rec_field(r, c_id);
+            if (!*id)
+                die_at(path, rec_line(r), "column 'id': empty id");
+            if (c_status >= 0 && strcmp(rec_field(r, c_status), "ok"))
+                die_at(path, rec_line(r), "record '%s' has status '%s': nothing was saved for it", id,
+                       rec_field(r, c_status));
+            char *dir = expand(o->saved, id, 1);
+            char *outdir = o->output ? expand(o->output, id, 1) : dir_file(dir, format_name(o->ex.format));
+            export_one(o, dir, outdir, path, rec_line(r));
+            rec_row row = {0};
+            for (int i = 0; i < rec_ncols(r); i++)
+                row_push(&row, i == c_exp ? outdir : rec_field(r, i));
+            if (c_exp < 0)
+                row_push(&row, outdir);
+            if (nrows == cap)
+                rows = xrealloc(rows, (size_t)(cap *= 2) * sizeof *rows);
+            rows[nrows++] = row;
+            free(dir);
+            free(outdir);
+        }
+        if (rc < 0)
+            die(EXIT_BADINPUT, "%s", rec_error(r));
+        rec_close(r);
+    }
+    rec_writer *wr = rec_writer_new(out, fmt_out);
+    for (int i = 0; i < nrows; i++) {
+        if (rec_write(wr, rows[i].n, (const char *const *)rows[i].v, err, sizeof err) < 0)
+            die(EXIT_BADINPUT, "%s", err);
+        row_free(&rows[i]);
+    }
+    out_flush();
+    rec_writer_free(wr);
+    free(rows);
+}
+
+static int export_adapters(const export_saved *s, const export_opts *o, const char *dir, char *err, size_t errlen)
+{
+    (void)s; (void)o; (void)dir;
+    errf(err, errlen, dir, 0, "TODO");
+    return -1;
+}
