@@ -103,6 +103,14 @@ int export_supported(const export_saved *s, export_format fmt, char *why, size_t
             return 0;
         }
     }
+    if (fmt == EXPORT_ADAPTERS && p->sa && p->pa) {
+        snprintf(why, whylen,
+                 "AdapterHub adapters cannot run a serial and a parallel adapter in the same layer with these "
+                 "semantics (LN(h + SA(LN(h + x)) + PA(x) + x)): a ConfigUnion refuses two output adapters, and "
+                 "in a Stack the parallel adapter's input (the FFN input) replaces the serial one's output, "
+                 "whichever comes first (tests/ref/EXPORT.md)");
+        return 0;
+    }
     if (!peft_any_module(p) && fmt == EXPORT_ADAPTERS) {
         snprintf(why, whylen, "the record has no PEFT module, only a head");
         return 0;
@@ -348,7 +356,273 @@ fail:
 
 /* ------------------------------------------------------------ adapters */
 
-static int export_adapters(const export_saved *s, const export_opts *o, const char *dir, char *err, size_t errlen);
+/* AdapterHub adapters 1.2.0 (adapter-hub/adapters 88f18eb; tests/ref/EXPORT.md):
+ * one adapter NAME whose config is the union of the record's modules. */
+
+static cJSON *json_leave_out(const export_saved *s)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int l = 0; l < s->cfg.layers; l++)
+        if (!s->pc.layer_on[l])
+            cJSON_AddItemToArray(a, cJSON_CreateNumber(l));
+    return a;
+}
+
+/* The reduction factor r with int(H // r) == size in Python
+ * (methods/bottleneck.py: down_sample=int(hidden_size // reduction_factor)):
+ * H / size when it divides, else H / (size + 0.5), whose quotient is
+ * size + 0.5 and floors to size whatever the rounding. */
+static double reduction_factor(int H, int size)
+{
+    return H % size == 0 ? (double)(H / size) : (double)H / ((double)size + 0.5);
+}
+
+/* configuration/adapter_config.py BnConfig fields, every one written:
+ * serial = SeqBnConfig values (LN(h + x) into the adapter, its residual
+ * before that LN, the original output LayerNorm after: y = LN(h + SA + x));
+ * parallel = ParBnConfig values (input x, scaling 4, y = LN(h + PA + x)). */
+static cJSON *bn_config(const export_saved *s, int size, int parallel)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddFalseToObject(c, "adapter_residual_before_ln");
+    cJSON_AddNullToObject(c, "architecture");
+    cJSON_AddFalseToObject(c, "cross_adapter");
+    cJSON_AddNumberToObject(c, "dropout", 0.0);
+    cJSON_AddTrueToObject(c, "factorized_phm_W");
+    cJSON_AddFalseToObject(c, "factorized_phm_rule");
+    cJSON_AddStringToObject(c, "hypercomplex_nonlinearity", "glorot-uniform");
+    cJSON_AddStringToObject(c, "init_weights", parallel ? "mam_adapter" : "bert");
+    cJSON_AddNullToObject(c, "init_weights_seed");
+    cJSON_AddNullToObject(c, "inv_adapter");
+    cJSON_AddNullToObject(c, "inv_adapter_reduction_factor");
+    cJSON_AddBoolToObject(c, "is_parallel", parallel);
+    cJSON_AddTrueToObject(c, "learn_phm");
+    cJSON_AddItemToObject(c, "leave_out", json_leave_out(s));
+    cJSON_AddFalseToObject(c, "ln_after");
+    cJSON_AddFalseToObject(c, "ln_before");
+    cJSON_AddFalseToObject(c, "mh_adapter");
+    cJSON_AddStringToObject(c, "non_linearity", "relu");
+    cJSON_AddTrueToObject(c, "original_ln_after");
+    cJSON_AddBoolToObject(c, "original_ln_before", !parallel);
+    cJSON_AddTrueToObject(c, "output_adapter");
+    cJSON_AddTrueToObject(c, "phm_bias");
+    cJSON_AddStringToObject(c, "phm_c_init", "normal");
+    cJSON_AddNumberToObject(c, "phm_dim", 4);
+    cJSON_AddNumberToObject(c, "phm_init_range", 0.0001);
+    cJSON_AddFalseToObject(c, "phm_layer");
+    cJSON_AddNumberToObject(c, "phm_rank", 1);
+    cJSON_AddNumberToObject(c, "reduction_factor", reduction_factor(s->cfg.hidden, size));
+    cJSON_AddTrueToObject(c, "residual_before_ln");
+    cJSON_AddNumberToObject(c, "scaling", parallel ? 4.0 : 1.0);
+    cJSON_AddFalseToObject(c, "shared_W_phm");
+    cJSON_AddTrueToObject(c, "shared_phm_rule");
+    cJSON_AddNumberToObject(c, "stochastic_depth", 0.0);
+    cJSON_AddFalseToObject(c, "use_gating");
+    return c;
+}
+
+/* PrefixTuningConfig: Embedding(prefix_length, H) -> Linear(H, bottleneck)
+ * -> tanh -> Linear(bottleneck, n_layers * 2 * H), n_layers = the layers
+ * not left out, in increasing order (methods/prefix_tuning.py). */
+static cJSON *prefix_config(const export_saved *s)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "architecture", "prefix_tuning");
+    cJSON_AddNumberToObject(c, "bottleneck_size", s->pc.prefix_mid);
+    cJSON_AddTrueToObject(c, "cross_prefix");
+    cJSON_AddNumberToObject(c, "dropout", 0.0);
+    cJSON_AddTrueToObject(c, "encoder_prefix");
+    cJSON_AddFalseToObject(c, "flat");
+    cJSON_AddNullToObject(c, "init_weights_seed");
+    cJSON_AddItemToObject(c, "leave_out", json_leave_out(s));
+    cJSON_AddStringToObject(c, "non_linearity", "tanh");
+    cJSON_AddNumberToObject(c, "prefix_length", s->pc.pt);
+    cJSON_AddTrueToObject(c, "shared_gating");
+    cJSON_AddFalseToObject(c, "use_gating");
+    return c;
+}
+
+/* LoRAConfig: query and value ("q", "v"), scaling alpha / r. */
+static cJSON *lora_config(const export_saved *s)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddNumberToObject(c, "alpha", s->pc.lora_alpha);
+    cJSON_AddStringToObject(c, "architecture", "lora");
+    static const char *const qv[] = {"q", "v"};
+    cJSON_AddItemToObject(c, "attn_matrices", json_str_array(qv, 2));
+    cJSON_AddStringToObject(c, "composition_mode", "add");
+    cJSON_AddNumberToObject(c, "dropout", 0.0);
+    cJSON_AddNullToObject(c, "dtype");
+    cJSON_AddStringToObject(c, "init_weights", "lora");
+    cJSON_AddNullToObject(c, "init_weights_seed");
+    cJSON_AddFalseToObject(c, "intermediate_lora");
+    cJSON_AddItemToObject(c, "leave_out", json_leave_out(s));
+    cJSON_AddFalseToObject(c, "output_lora");
+    cJSON_AddNumberToObject(c, "r", s->pc.lora);
+    cJSON_AddTrueToObject(c, "selfattn_lora");
+    cJSON_AddFalseToObject(c, "use_dora");
+    cJSON_AddFalseToObject(c, "use_gating");
+    cJSON_AddNullToObject(c, "vera_b");
+    cJSON_AddNullToObject(c, "vera_d");
+    return c;
+}
+
+static void add_meta(cJSON *j, const export_saved *s, const export_opts *o, const char *name)
+{
+    cJSON_AddNumberToObject(j, "hidden_size", s->cfg.hidden);
+    cJSON_AddStringToObject(j, "model_class", "BertAdapterModel");
+    cJSON_AddStringToObject(j, "model_name", o->base_model ? o->base_model : s->base_model);
+    cJSON_AddStringToObject(j, "model_type", "bert");
+    cJSON_AddStringToObject(j, "name", name);
+    cJSON_AddStringToObject(j, "version", "adapters.1.2.0");
+}
+
+static int export_adapters(const export_saved *s, const export_opts *o, const char *dir, char *err, size_t errlen)
+{
+    const peft_config *p = &s->pc;
+    int H = s->cfg.hidden, L = s->cfg.layers, C = s->n_labels;
+    const char *nm = o->name;
+    tlist tl = {0}, th = {0};
+    char from[160], to[256];
+    int La = 0;
+    for (int l = 0; l < L; l++) {
+        if (!p->layer_on[l])
+            continue;
+        La++;
+        static const char *const ud[2][2] = {{"adapter", "parallel"}, {"0", "1"}};
+        for (int k = 0; k < 2; k++) {
+            int size = k ? p->pa : p->sa;
+            if (!size)
+                continue;
+            /* models/bert/mixin_bert.py: BertOutput is the "output_adapter"
+             * BottleneckLayer; methods/modeling.py Adapter: adapter_down =
+             * Sequential(Linear, activation), adapter_up = Linear */
+            snprintf(from, sizeof from, "encoder.layer.%d.output.%s.down.weight", l, ud[0][k]);
+            snprintf(to, sizeof to, "encoder.layer.%d.output.adapters.%s.adapter_down.0.weight", l, nm);
+            if (copy_t(&tl, s, from, to, size, H, err, errlen) < 0)
+                goto fail;
+            snprintf(from, sizeof from, "encoder.layer.%d.output.%s.down.bias", l, ud[0][k]);
+            snprintf(to, sizeof to, "encoder.layer.%d.output.adapters.%s.adapter_down.0.bias", l, nm);
+            if (copy_t(&tl, s, from, to, size, 0, err, errlen) < 0)
+                goto fail;
+            snprintf(from, sizeof from, "encoder.layer.%d.output.%s.up.weight", l, ud[0][k]);
+            snprintf(to, sizeof to, "encoder.layer.%d.output.adapters.%s.adapter_up.weight", l, nm);
+            if (copy_t(&tl, s, from, to, H, size, err, errlen) < 0)
+                goto fail;
+            snprintf(from, sizeof from, "encoder.layer.%d.output.%s.up.bias", l, ud[0][k]);
+            snprintf(to, sizeof to, "encoder.layer.%d.output.adapters.%s.adapter_up.bias", l, nm);
+            if (copy_t(&tl, s, from, to, H, 0, err, errlen) < 0)
+                goto fail;
+        }
+        if (p->lora) {
+            static const char *const mods[] = {"query", "value"};
+            for (int k = 0; k < 2; k++) {
+                /* methods/lora.py: LoRALinear wraps the Linear; loras.NAME.lora_A (r, in), lora_B (out, r) */
+                snprintf(from, sizeof from, "encoder.layer.%d.attention.self.%s.lora_A", l, mods[k]);
+                snprintf(to, sizeof to, "encoder.layer.%d.attention.self.%s.loras.%s.lora_A", l, mods[k], nm);
+                if (copy_t(&tl, s, from, to, p->lora, H, err, errlen) < 0)
+                    goto fail;
+                snprintf(from, sizeof from, "encoder.layer.%d.attention.self.%s.lora_B", l, mods[k]);
+                snprintf(to, sizeof to, "encoder.layer.%d.attention.self.%s.loras.%s.lora_B", l, mods[k], nm);
+                if (copy_t(&tl, s, from, to, H, p->lora, err, errlen) < 0)
+                    goto fail;
+            }
+        }
+    }
+    if (p->pt && La) {
+        /* model_mixin.py: base_model.prefix_tuning = PrefixTuningPool;
+         * prefix_tunings.NAME is a PrefixTuningGroup keyed by the location
+         * "self_prefix" (BertSelfAttention location_key "self" + "_prefix") */
+        static const char *const pf[][2] = {{"prefix.embedding.weight", "wte.weight"},
+                                            {"prefix.mlp.0.weight", "control_trans.0.weight"},
+                                            {"prefix.mlp.0.bias", "control_trans.0.bias"},
+                                            {"prefix.mlp.2.weight", "control_trans.2.weight"},
+                                            {"prefix.mlp.2.bias", "control_trans.2.bias"}};
+        long long sh[5][2] = {{p->pt, H}, {p->prefix_mid, H}, {p->prefix_mid, 0},
+                              {2LL * H * La, p->prefix_mid}, {2LL * H * La, 0}};
+        for (int k = 0; k < 5; k++) {
+            snprintf(to, sizeof to, "prefix_tuning.prefix_tunings.%s.self_prefix.%s", nm, pf[k][1]);
+            if (copy_t(&tl, s, pf[k][0], to, sh[k][0], sh[k][1], err, errlen) < 0)
+                goto fail;
+        }
+    }
+    if (write_tensors(dir, "adapter.safetensors", &tl, err, errlen) < 0)
+        goto fail;
+
+    cJSON *parts[3];
+    int np = 0;
+    if (p->sa)
+        parts[np++] = bn_config(s, p->sa, 0);
+    if (p->pa)
+        parts[np++] = bn_config(s, p->pa, 1);
+    if (p->pt)
+        parts[np++] = prefix_config(s);
+    if (p->lora)
+        parts[np++] = lora_config(s);
+    cJSON *j = cJSON_CreateObject();
+    if (np == 1) {
+        cJSON_AddItemToObject(j, "config", parts[0]);
+    } else {
+        /* ConfigUnion.to_dict */
+        cJSON *u = cJSON_CreateObject();
+        cJSON_AddStringToObject(u, "architecture", "union");
+        cJSON *arr = cJSON_AddArrayToObject(u, "configs");
+        for (int i = 0; i < np; i++)
+            cJSON_AddItemToArray(arr, parts[i]);
+        cJSON_AddItemToObject(j, "config", u);
+    }
+    add_meta(j, s, o, nm);
+    int rc = write_json(dir, "adapter_config.json", j, err, errlen);
+    cJSON_Delete(j);
+    if (rc < 0)
+        goto fail;
+
+    /* the head: heads/base.py ClassificationHead(layers=2, tanh): Dropout,
+     * Linear(H, H), tanh, Dropout, Linear(H, C) on [CLS] (use_pooler false),
+     * which is the AutoPEFT head (and, at inference, pooler + classifier) */
+    int hf = s->head == BERT_HEAD_HF;
+    snprintf(to, sizeof to, "heads.%s.1.weight", nm);
+    if (copy_t(&th, s, hf ? "pooler.dense.weight" : "head.dense.weight", to, H, H, err, errlen) < 0)
+        goto fail;
+    snprintf(to, sizeof to, "heads.%s.1.bias", nm);
+    if (copy_t(&th, s, hf ? "pooler.dense.bias" : "head.dense.bias", to, H, 0, err, errlen) < 0)
+        goto fail;
+    snprintf(to, sizeof to, "heads.%s.4.weight", nm);
+    if (copy_t(&th, s, hf ? "classifier.weight" : "head.out.weight", to, C, H, err, errlen) < 0)
+        goto fail;
+    snprintf(to, sizeof to, "heads.%s.4.bias", nm);
+    if (copy_t(&th, s, hf ? "classifier.bias" : "head.out.bias", to, C, 0, err, errlen) < 0)
+        goto fail;
+    if (write_tensors(dir, "model_head.safetensors", &th, err, errlen) < 0)
+        goto fail;
+    j = cJSON_CreateObject();
+    cJSON *hc = cJSON_CreateObject();
+    cJSON_AddStringToObject(hc, "activation_function", "tanh");
+    cJSON_AddTrueToObject(hc, "bias");
+    cJSON_AddNullToObject(hc, "dropout_prob");
+    cJSON_AddStringToObject(hc, "head_type", "classification");
+    cJSON *tmp = cJSON_CreateObject();
+    add_labels(tmp, s);
+    cJSON_AddItemToObject(hc, "label2id", cJSON_Duplicate(cJSON_GetObjectItem(tmp, "label2id"), 1));
+    cJSON_AddNumberToObject(hc, "layers", 2);
+    cJSON_AddNumberToObject(hc, "num_labels", C);
+    cJSON_AddFalseToObject(hc, "use_pooler");
+    cJSON_AddItemToObject(j, "config", hc);
+    add_meta(j, s, o, nm);
+    cJSON_AddItemToObject(j, "label2id", cJSON_Duplicate(cJSON_GetObjectItem(tmp, "label2id"), 1));
+    cJSON_Delete(tmp);
+    rc = write_json(dir, "head_config.json", j, err, errlen);
+    cJSON_Delete(j);
+    if (rc < 0)
+        goto fail;
+    tl_free(&tl);
+    tl_free(&th);
+    return 0;
+fail:
+    tl_free(&tl);
+    tl_free(&th);
+    return -1;
+}
 
 /* ------------------------------------------------------------ driver */
 
@@ -365,6 +639,14 @@ int export_write(const export_saved *s, const export_opts *o, const char *outdir
     snprintf(old, n, "%s.old.%ld", outdir, (long)getpid());
     int rc = -1;
     remove_flat_dir(tmp);
+    /* missing parent directories are created, as mkdir -p would */
+    for (char *q = tmp + 1; *q; q++) {
+        if (*q != '/')
+            continue;
+        *q = 0;
+        mkdir(tmp, 0777);
+        *q = '/';
+    }
     if (mkdir(tmp, 0777) != 0) {
         errf(err, errlen, outdir, 0, "cannot create the output directory: %s", strerror(errno));
         goto out;
@@ -531,9 +813,3 @@ void export_run(const export_run_opts *o, char **args, int nargs, FILE *out)
     free(rows);
 }
 
-static int export_adapters(const export_saved *s, const export_opts *o, const char *dir, char *err, size_t errlen)
-{
-    (void)s; (void)o; (void)dir;
-    errf(err, errlen, dir, 0, "TODO");
-    return -1;
-}

@@ -52,7 +52,7 @@ st_header() {
         done
     done
     echo "$n exports compared"
-    [ "$n" -ge 10 ]
+    [ "$n" -ge 12 ]
 }
 
 @test "peft: a LoRA record gives a LoraConfig and PEFT's tensor names" {
@@ -93,21 +93,27 @@ base_model.model.classifier.weight [2,16];"
     run --separate-stderr export-modules --format adapters "$FIX/saved/head"
     assert_failure 1
     [[ "$stderr" == *"has no PEFT module, only a head"* ]]
+    run --separate-stderr export-modules --format adapters -o "$BATS_TEST_TMPDIR/x-mix" "$FIX/saved/mix"
+    assert_failure 1
+    [[ "$stderr" == *"AdapterHub adapters cannot run a serial and a parallel adapter in the same layer"* ]]
+    [ ! -e "$BATS_TEST_TMPDIR/x-mix" ]
     run --separate-stderr export-modules --format adapters "$FIX/saved/full"
     assert_failure 1
     [[ "$stderr" == *"fully fine-tuned record is a whole model"* ]]
 }
 
 @test "filter mode: records in, records with an export column out" {
-    run --separate-stderr bash -c "set -o pipefail; grep -Ev '^(head|full)\b' '$FIX/results.tsv' | \
+    run --separate-stderr bash -c "set -o pipefail; grep -Ev '^(head|full|mix)\b' '$FIX/results.tsv' | \
         export-modules --format adapters --saved '$FIX/saved' -o '$BATS_TEST_TMPDIR/out/{id}'"
     assert_success
-    [ "${#lines[@]}" -eq 7 ]
+    [ "${#lines[@]}" -eq 6 ]
     assert_equal "$(head -n 1 <<< "$output" | tr '\t' '\n' | tail -n 1)" "export"
     assert_equal "$(awk -F '\t' 'NR > 1 { print $1 "=" $NF }' <<< "$output" | head -n 2 | tr '\n' ' ')" \
         "lo=$BATS_TEST_TMPDIR/out/lo lo2=$BATS_TEST_TMPDIR/out/lo2 "
-    for id in lo lo2 sa pa pt mix; do
-        [ -s "$BATS_TEST_TMPDIR/out/$id/adapter_config.json" ] || fail "$id not exported"
+    for id in lo lo2 sa pa pt; do
+        for f in adapter_config.json adapter.safetensors head_config.json model_head.safetensors; do
+            [ -s "$BATS_TEST_TMPDIR/out/$id/$f" ] || fail "$id: no $f"
+        done
     done
     # a record PEFT cannot express: an error with its line, and nothing on stdout
     run --separate-stderr bash -c "export-modules --format peft --saved '$FIX/saved' -o '$BATS_TEST_TMPDIR/p/{id}' < <(grep -v '^head' '$FIX/results.tsv')"
@@ -179,9 +185,13 @@ base_model.model.classifier.weight [2,16];"
     assert_failure 1
     assert_equal "$stderr" "export-modules: $BATS_TEST_TMPDIR/f: cannot replace: Not a directory"
     [ -f "$BATS_TEST_TMPDIR/f" ]
-    run --separate-stderr export-modules --format peft -o /nonexistent/x "$FIX/saved/lo"
+    run --separate-stderr export-modules --format peft -o "$BATS_TEST_TMPDIR/f/x" "$FIX/saved/lo"
     assert_failure 1
-    assert_equal "$stderr" "export-modules: /nonexistent/x: cannot create the output directory: No such file or directory"
+    assert_equal "$stderr" "export-modules: $BATS_TEST_TMPDIR/f/x: cannot create the output directory: Not a directory"
+    # missing parents are created
+    run export-modules --format peft -o "$BATS_TEST_TMPDIR/new/deeper/x" "$FIX/saved/lo"
+    assert_success
+    [ -s "$BATS_TEST_TMPDIR/new/deeper/x/adapter_config.json" ]
 }
 
 @test "several saved directories go to OUT/ID" {
@@ -189,4 +199,36 @@ base_model.model.classifier.weight [2,16];"
     assert_success
     [ -s "$BATS_TEST_TMPDIR/many/lo/adapter_model.safetensors" ]
     [ -s "$BATS_TEST_TMPDIR/many/lo2/adapter_model.safetensors" ]
+}
+
+@test "adapters: one adapter whose config is the union of the record's modules, with the library's names" {
+    run export-modules --format adapters -n mine -o "$BATS_TEST_TMPDIR/a" "$FIX/saved/pt"
+    assert_success
+    c="$BATS_TEST_TMPDIR/a/adapter_config.json"
+    assert_equal "$(jq -c '[.name, .model_class, .model_type, .hidden_size, .config.architecture, .config.prefix_length, .config.bottleneck_size, .config.non_linearity, .config.leave_out]' "$c")" \
+        '["mine","BertAdapterModel","bert",16,"prefix_tuning",3,800,"tanh",[]]'
+    assert_equal "$(st_header "$BATS_TEST_TMPDIR/a/adapter.safetensors" | jq -r 'del(.__metadata__) | keys[]' | tr '\n' ' ')" \
+        "prefix_tuning.prefix_tunings.mine.self_prefix.control_trans.0.bias prefix_tuning.prefix_tunings.mine.self_prefix.control_trans.0.weight prefix_tuning.prefix_tunings.mine.self_prefix.control_trans.2.bias prefix_tuning.prefix_tunings.mine.self_prefix.control_trans.2.weight prefix_tuning.prefix_tunings.mine.self_prefix.wte.weight "
+    # a serial adapter in layer 1 only: SeqBnConfig values, layer 0 left out, size 4 = 16 / 4
+    run export-modules --format adapters -o "$BATS_TEST_TMPDIR/s" "$FIX/saved/sa"
+    assert_success
+    assert_equal "$(jq -c '.config | [.original_ln_before, .original_ln_after, .residual_before_ln, .is_parallel, .scaling, .non_linearity, .reduction_factor, .leave_out, .mh_adapter, .output_adapter, .ln_before, .ln_after]' "$BATS_TEST_TMPDIR/s/adapter_config.json")" \
+        '[true,true,true,false,1,"relu",4,[0],false,true,false,false]'
+    assert_equal "$(st_header "$BATS_TEST_TMPDIR/s/adapter.safetensors" | jq -r 'del(.__metadata__) | to_entries[] | "\(.key) \(.value.shape)"' | sort | tr '\n' ';')" \
+"encoder.layer.1.output.adapters.autopeft.adapter_down.0.bias [4];\
+encoder.layer.1.output.adapters.autopeft.adapter_down.0.weight [4,16];\
+encoder.layer.1.output.adapters.autopeft.adapter_up.bias [16];\
+encoder.layer.1.output.adapters.autopeft.adapter_up.weight [16,4];"
+    assert_equal "$(jq -c '[.config.head_type, .config.layers, .config.activation_function, .config.use_pooler, .config.num_labels, .config.label2id]' "$BATS_TEST_TMPDIR/s/head_config.json")" \
+        '["classification",2,"tanh",false,2,{"no":0,"yes":1}]'
+    assert_equal "$(st_header "$BATS_TEST_TMPDIR/s/model_head.safetensors" | jq -r 'del(.__metadata__) | keys[]' | tr '\n' ' ')" \
+        "heads.autopeft.1.bias heads.autopeft.1.weight heads.autopeft.4.bias heads.autopeft.4.weight "
+    # parallel + LoRA + prefix in every layer: a union of ParBnConfig, PrefixTuningConfig and LoRAConfig
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\nu\t0\t4\t2\t2\t1\t1\n' > "$BATS_TEST_TMPDIR/u.tsv"
+    train-eval -q --model "$FIX/model" --task custom --text-a sentence --label label --train "$FIX/train.tsv" \
+        --dev "$FIX/train.tsv" --epochs 1 --batch 16 --save "$BATS_TEST_TMPDIR/sv" "$BATS_TEST_TMPDIR/u.tsv" >/dev/null
+    run export-modules --format adapters "$BATS_TEST_TMPDIR/sv/u"
+    assert_success
+    assert_equal "$(jq -c '.config | [.architecture, [.configs[] | .architecture], .configs[0].is_parallel, .configs[0].scaling, .configs[0].original_ln_before, .configs[2].alpha, .configs[2].r, .configs[2].attn_matrices]' "$BATS_TEST_TMPDIR/sv/u/adapters/adapter_config.json")" \
+        '["union",[null,"prefix_tuning","lora"],true,4,false,8,2,["q","v"]]'
 }

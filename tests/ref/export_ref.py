@@ -373,3 +373,241 @@ def sensitivity(base_dir, fmt_dir, fmt, num_labels, ids, tt, mask, ref):
                 got = forward(load(base_dir, t, fmt, num_labels), ids, tt, mask)
             out.append((g.split("model.")[-1][-40:], (got - ref).abs().max().item()))
     return out
+
+
+# ------------------------------------------------------------------ adapters
+# adapter-hub/adapters 1.2.0 (commit 88f18eb): methods/modeling.py (Adapter,
+# ParallelAdapter), methods/bottleneck.py (bottleneck_layer_forward),
+# methods/prefix_tuning.py, methods/lora.py, heads/base.py, loading.py.
+
+class Activation(nn.Module):
+    """methods/modeling.py Activation_Function_Class via transformers'
+    get_activation: "relu" -> ReLU, "tanh" -> Tanh."""
+
+    def __init__(self, name):
+        super().__init__()
+        self.f = {"relu": torch.relu, "tanh": torch.tanh}[name.lower()]
+
+    def forward(self, x):
+        return self.f(x)
+
+
+class BnAdapter(nn.Module):
+    """Adapter / ParallelAdapter: adapter_down = Sequential(Linear, act),
+    adapter_up = Linear; only the options the exporter may write are
+    implemented, the others are asserted to be off."""
+
+    def __init__(self, H, c):
+        super().__init__()
+        for k, v in (("ln_before", False), ("ln_after", False), ("use_gating", False), ("phm_layer", False),
+                     ("adapter_residual_before_ln", False), ("mh_adapter", False), ("output_adapter", True)):
+            assert c.get(k, v) == v, (k, c.get(k))
+        self.parallel = c.get("is_parallel", False)
+        rf = c["reduction_factor"]
+        down = int(H // rf)                 # bottleneck.py add_adapter
+        down = max(down, 1)                 # modeling.py: at least 1
+        self.adapter_down = nn.Sequential(nn.Linear(H, down), Activation(c["non_linearity"]))
+        self.adapter_up = nn.Linear(down, H)
+        self.scaling = float(c.get("scaling", 1.0))
+        self.residual_before_ln = c.get("residual_before_ln", True)
+        self.original_ln_before = c.get("original_ln_before", False)
+        self.original_ln_after = c.get("original_ln_after", True)
+
+    def pre_forward(self, h, x, ln):
+        if self.parallel:                   # ParallelAdapter.pre_forward
+            return x, x
+        residual = h if self.residual_before_ln is True else None
+        if self.original_ln_before:
+            h = h + x
+            if self.residual_before_ln == "post_add":
+                residual = h
+            h = ln(h)
+        if not self.residual_before_ln:
+            residual = h
+        return h, residual
+
+    def forward(self, h, residual):
+        out = self.adapter_up(self.adapter_down(h)) * self.scaling
+        return out if self.parallel else out + residual
+
+    def post_forward(self, h, input_hidden, x, ln):
+        if self.parallel:
+            h = h + input_hidden
+        if self.original_ln_after:
+            h = ln(h + x)
+        return h
+
+
+def bottleneck_layer_forward(adapters):
+    """bottleneck.py bottleneck_layer_forward with the active setup
+    Stack(name) (a single adapter name becomes Stack(name),
+    composition.parse_composition): pre_block = pre_forward of the adapter,
+    compose_single, then post_forward of the last adapter. BertOutput itself
+    is the BottleneckLayer (models/bert/mixin_bert.py), so the adapters live
+    at encoder.layer.N.output.adapters.NAME."""
+    def fwd(h, x, ln):
+        (a,) = list(adapters.values())
+        hs, res = a.pre_forward(h, x, ln)
+        out = a.forward(hs, res)
+        return a.post_forward(out, h, x, ln)
+    return fwd
+
+
+class PrefixTuning(nn.Module):
+    def __init__(self, n_layers, n_heads, H, c):
+        super().__init__()
+        assert not c.get("flat") and not c.get("use_gating") and c.get("dropout", 0) == 0
+        self.n_layers, self.n_heads, self.H, self.pt = n_layers, n_heads, H, c["prefix_length"]
+        self.wte = nn.Embedding(c["prefix_length"], H)
+        self.control_trans = nn.Sequential(nn.Linear(H, c["bottleneck_size"]), Activation(c["non_linearity"]),
+                                           nn.Linear(c["bottleneck_size"], n_layers * 2 * H))
+
+    def forward(self, batch_size):
+        """(n_layers) tuples of (key, value), each (B, NH, pt, hd)."""
+        emb = self.wte(torch.arange(self.pt))[None].expand(batch_size, -1, -1)
+        kv = self.control_trans(emb).view(batch_size, self.pt, self.n_layers * 2, self.n_heads,
+                                          self.H // self.n_heads)
+        return kv.permute(2, 0, 3, 1, 4).split(2)
+
+
+class LoRA(nn.Module):
+    def __init__(self, r, alpha, H):
+        super().__init__()
+        self.lora_A = nn.Parameter(torch.zeros(r, H, dtype=DT))
+        self.lora_B = nn.Parameter(torch.zeros(H, r, dtype=DT))
+        self.scaling = alpha / r            # lora.py LoRA.__init__
+
+    def forward(self, x):
+        return x @ self.lora_A.t() @ self.lora_B.t() * self.scaling
+
+
+class LoRALinear(nn.Linear):
+    def __init__(self, base):
+        super().__init__(base.in_features, base.out_features)
+        self.load_state_dict(base.state_dict())
+        self.loras = nn.ModuleDict()
+
+    def forward(self, x):
+        out = super().forward(x)
+        for l in self.loras.values():
+            out = out + l(x)                # composition_mode "add"
+        return out
+
+
+class AdapterModel(nn.Module):
+    """BertAdapterModel: bert (with the adapter modules) + heads."""
+
+    def __init__(self, bert):
+        super().__init__()
+        self.bert = bert
+        self.heads = nn.ModuleDict()
+        self.active_head = None
+
+    def forward(self, ids, tt, mask):
+        y = self.bert(ids, tt, mask)
+        return self.heads[self.active_head](y[:, 0])
+
+
+def _validate_union(configs):
+    """ConfigUnion.validate: two bottleneck configs must differ in both
+    mh_adapter and output_adapter (checked without leave_out only there;
+    the exporter never writes two bottleneck configs)."""
+    for i, a in enumerate(configs):
+        for b in configs[:i]:
+            if a.get("architecture") != b.get("architecture"):
+                continue
+            if a.get("leave_out") or b.get("leave_out"):
+                continue
+            if a.get("architecture") is None:
+                assert a["mh_adapter"] != b["mh_adapter"] and a["output_adapter"] != b["output_adapter"], \
+                    "Multiple adapter definitions conflict"
+                continue
+            raise AssertionError("same architecture twice in a union")
+
+
+def load_adapters(model, adir):
+    """BertAdapterModel.from_pretrained(base); model.load_adapter(adir,
+    use_safetensors=True, set_active=True) (which also loads the head saved
+    beside it); returns the model with the adapter and head active."""
+    with open(os.path.join(adir, "adapter_config.json")) as f:
+        full = json.load(f)
+    name = full["name"]
+    c = full["config"]
+    configs = c["configs"] if c.get("architecture") == "union" else [c]
+    _validate_union(configs)
+    bert = model.bert
+    cfgd = {"hidden_size": bert.pooler.dense.in_features}
+    H = cfgd["hidden_size"]
+    layers = bert.encoder.layer
+    NH = layers[0].attention.self.nh
+    assert full["hidden_size"] == H and full["model_type"] == "bert"
+    for conf in configs:
+        arch = conf.get("architecture")
+        on = [l for l in range(len(layers)) if l not in (conf.get("leave_out") or [])]
+        if arch is None:
+            for l in on:
+                out = layers[l].output
+                if not hasattr(out, "adapters"):
+                    out.adapters = nn.ModuleDict()
+                    out.adapter_hook = bottleneck_layer_forward(out.adapters)
+                out.adapters[name] = BnAdapter(H, conf).to(DT)
+        elif arch == "prefix_tuning":
+            assert conf.get("encoder_prefix", True)
+            pool = nn.Module()
+            pool.prefix_tunings = nn.ModuleDict({name: nn.ModuleDict(
+                {"self_prefix": PrefixTuning(len(on), NH, H, conf).to(DT)})})
+            bert.prefix_tuning = pool
+            for a, l in enumerate(on):
+                def hook(k, v, mask, a=a):
+                    pk, pv = bert.prefix_tuning.prefix_tunings[name]["self_prefix"](k.shape[0])[a]
+                    ones = torch.ones(mask.shape[0], pk.shape[2], dtype=mask.dtype)
+                    return torch.cat([pk, k], 2), torch.cat([pv, v], 2), torch.cat([ones, mask], 1)
+                layers[l].attention.self.prefix_hook = hook
+        elif arch == "lora":
+            assert conf.get("selfattn_lora", True) and not conf.get("intermediate_lora") \
+                and not conf.get("output_lora") and conf.get("composition_mode", "add") == "add" \
+                and not conf.get("use_gating") and not conf.get("use_dora")
+            keys = {"q": "query", "k": "key", "v": "value"}
+            for l in on:
+                att = layers[l].attention.self
+                for m in conf.get("attn_matrices", ["q", "v"]):
+                    lin = getattr(att, keys[m])
+                    if not isinstance(lin, LoRALinear):
+                        lin = LoRALinear(lin).to(DT)
+                        setattr(att, keys[m], lin)
+                    lin.loras[name] = LoRA(conf["r"], conf["alpha"], H)
+        else:
+            raise AssertionError("architecture %s" % arch)
+    am = AdapterModel(bert)
+    # loading.py AdapterLoader.load: the filter keeps ".adapters.NAME.",
+    # ".prefix_tunings.NAME.", ".loras.NAME." keys; in_base_model=True loads
+    # keys without the "bert." prefix into the base model
+    w, meta = st_read(os.path.join(adir, "adapter.safetensors"))
+    sd = bert.state_dict()
+    mine = [k for k in sd if any(t in k for t in (".adapters.%s." % name, ".prefix_tunings.%s." % name,
+                                                  ".loras.%s." % name))
+            or k.startswith("prefix_tuning.prefix_tunings.%s." % name)]
+    for k, v in w.items():
+        assert k in sd, "a saved tensor that matches nothing: " + k
+        assert sd[k].shape == v.shape, (k, sd[k].shape, v.shape)
+        sd[k].copy_(v.to(DT))
+    missing = [k for k in mine if k not in w]
+    assert not missing, "adapter parameters the file does not set: %s" % missing
+    # the head: HeadLoader, head_config.json + model_head.safetensors
+    with open(os.path.join(adir, "head_config.json")) as f:
+        hcfg = json.load(f)
+    hc = hcfg["config"]
+    assert hc["head_type"] == "classification" and hc["layers"] == 2 and not hc["use_pooler"] and hc["bias"]
+    mods = [nn.Dropout(0.0), nn.Linear(H, H), Activation(hc["activation_function"]), nn.Dropout(0.0),
+            nn.Linear(H, hc["num_labels"])]
+    head = nn.Sequential(*mods).to(DT)
+    am.heads[hcfg["name"]] = head
+    am.active_head = hcfg["name"]
+    hw, _ = st_read(os.path.join(adir, "model_head.safetensors"))
+    hsd = am.state_dict()
+    for k, v in hw.items():
+        assert k.startswith("heads.%s." % hcfg["name"]) and k in hsd, "head tensor matches nothing: " + k
+        hsd[k].copy_(v.to(DT))
+    hmissing = [k for k in hsd if k.startswith("heads.") and k not in hw]
+    assert not hmissing, hmissing
+    return am

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""make_export_golden.py -- golden files for export(1): the exported files,
+"""make_export_golden.py -- golden files for export-modules(1): the exported files,
 loaded as Hugging Face PEFT and AdapterHub adapters would load them, give the
 C engine's logits.
 
@@ -13,7 +13,7 @@ For each case it writes tests/golden/export/CASE/:
         logits: a wrong name or transposition cannot hide under the
         tolerance)
   peft/ and/or adapters/
-        what `export --format FMT saved` writes (made by the C tool)
+        what `export-modules --format FMT saved` writes (made by the C tool)
   golden.safetensors
         input_ids, token_type_ids, attention_mask (I64, B x T) and, per
         format, logits.FMT (F32, B x C): the logits of export_ref.py's
@@ -55,10 +55,11 @@ CASES = [
     ("sa_odd", dict(sa=6), "autopeft", ["x", "y"], ["adapters"]),
     ("pa", dict(pa=4, layers=[1, 1, 0]), "autopeft", ["neg", "pos"], ["adapters"]),
     ("pt", dict(pt=3, prefix_mid=24, layers=[1, 0, 1]), "autopeft", ["neg", "pos"], ["adapters"]),
-    ("mix", dict(sa=5, pa=4, pt=3, prefix_mid=24, lora=2, lora_alpha=6, layers=[1, 0, 1]), "autopeft",
+    ("mix", dict(sa=5, pt=3, prefix_mid=24, lora=2, lora_alpha=6, layers=[1, 0, 1]), "autopeft",
      ["a", "b", "c"], ["adapters"]),
-    ("mix_all", dict(sa=10, pa=2, pt=2, prefix_mid=18, lora=4, lora_alpha=16), "autopeft",
+    ("mix_pa", dict(pa=10, pt=2, prefix_mid=18, lora=4, lora_alpha=16, layers=[0, 1, 1]), "autopeft",
      ["neg", "pos"], ["adapters"]),
+    ("mix_hf", dict(sa=4, lora=2, lora_alpha=2), "hf", ["0", "1"], ["adapters"]),
 ]
 
 HEAD_T = {"autopeft": ["head.dense.weight", "head.dense.bias", "head.out.weight", "head.out.bias"],
@@ -131,7 +132,7 @@ def main():
         want = bert_ref.forward(P64, cfg, pc, head, "cls", ids, tt, mask)
         golden = [("input_ids", ids), ("token_type_ids", tt), ("attention_mask", mask)]
         for fmt in formats:
-            run(["bin/export", "--format", fmt, "--base-model", "tests/golden/export/base",
+            run(["bin/export-modules", "--format", fmt, "--base-model", "tests/golden/export/base",
                  "-o", os.path.join(d, fmt), sd])
             loaded = export_ref.load(os.path.join(OUT, "base"), os.path.join(d, fmt), fmt, len(labels))
             got = export_ref.forward(loaded, ids, tt, mask)
