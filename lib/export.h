@@ -6,7 +6,8 @@
  *                    refused with the reason)
  *   EXPORT_ADAPTERS  AdapterHub adapters: adapter_config.json +
  *                    adapter.safetensors, and the head as head_config.json +
- *                    head.safetensors (every configuration of the space)
+ *                    model_head.safetensors (every configuration but a serial
+ *                    and a parallel adapter together)
  *
  * The names, config keys and semantics follow the libraries' source; the
  * PyTorch loaders of tests/ref/export_ref.py rebuild the model from these

@@ -267,13 +267,16 @@ def _peft_target_matches(cfg, key):
         if isinstance(lt, int):
             lt = [lt]
         pat = cfg.get("layers_pattern")
-        pats = [pat] if isinstance(pat, str) else (pat or ["layers", "h", "blocks", "layer"])
         idx = None
-        for p in pats:
-            m = re.match(r".*\.{layer}\.(\d+)\.".format(layer=p), key)
-            if m is not None:
-                idx = int(m.group(1))
-                break
+        if not pat:
+            m = re.match(r".*?\.[^.]*\.(\d+)\.", key)
+            idx = m and int(m.group(1))
+        else:
+            for p in ([pat] if isinstance(pat, str) else pat):
+                m = re.match(r".*?\.{}\.(\d+)\.".format(p), key)
+                if m is not None:
+                    idx = int(m.group(1))
+                    break
         ok = idx is not None and idx in lt
     return ok
 
@@ -297,7 +300,7 @@ def load_peft(model, peft_dir):
         parent_name, _, child = n.rpartition(".")
         parent = model.get_submodule(parent_name) if parent_name else model
         mod = getattr(parent, child)
-        if any(n == t or n.endswith("." + t) for t in mts):
+        if any(n.endswith(t) for t in mts):      # other.py _set_trainable: key.endswith(target_key)
             setattr(parent, child, ModulesToSaveWrapper(mod))
             inside.append(n)
             continue
