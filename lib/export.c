@@ -183,6 +183,32 @@ static int copy_t(tlist *l, const export_saved *s, const char *from, const char 
     return 0;
 }
 
+/* A Linear: FROM.weight (out, in) and FROM.bias (out) as TO.weight, TO.bias. */
+static int copy_linear(tlist *l, const export_saved *s, const char *from, const char *to, long long out,
+                       long long in, char *err, size_t errlen)
+{
+    char f[200], t[300];
+    snprintf(f, sizeof f, "%s.weight", from);
+    snprintf(t, sizeof t, "%s.weight", to);
+    if (copy_t(l, s, f, t, out, in, err, errlen) < 0)
+        return -1;
+    snprintf(f, sizeof f, "%s.bias", from);
+    snprintf(t, sizeof t, "%s.bias", to);
+    return copy_t(l, s, f, t, out, 0, err, errlen);
+}
+
+/* The task head's two Linears (dense H x H, then out C x H) under the
+ * names dense_to and out_to: the AutoPEFT head's head.dense/head.out, or an
+ * HF head's pooler.dense/classifier. */
+static int copy_head(tlist *l, const export_saved *s, const char *dense_to, const char *out_to, char *err,
+                     size_t errlen)
+{
+    int hf = s->head == BERT_HEAD_HF, H = s->cfg.hidden;
+    if (copy_linear(l, s, hf ? "pooler.dense" : "head.dense", dense_to, H, H, err, errlen) < 0)
+        return -1;
+    return copy_linear(l, s, hf ? "classifier" : "head.out", out_to, s->n_labels, H, err, errlen);
+}
+
 /* ------------------------------------------------------------ files out */
 
 static int write_json(const char *dir, const char *name, cJSON *j, char *err, size_t errlen)
@@ -276,7 +302,7 @@ static void add_labels(cJSON *o, const export_saved *s)
 static int export_peft(const export_saved *s, const export_opts *o, const char *dir, char *err, size_t errlen)
 {
     const peft_config *p = &s->pc;
-    int H = s->cfg.hidden, L = s->cfg.layers, r = p->lora, C = s->n_labels;
+    int H = s->cfg.hidden, L = s->cfg.layers, r = p->lora;
     tlist tl = {0};
     char from[160], to[200];
     int kept[PEFT_MAX_LAYERS], nk = 0;
@@ -301,15 +327,7 @@ static int export_peft(const export_saved *s, const export_opts *o, const char *
     /* the head: BertForSequenceClassification's pooler (dense + tanh on
      * [CLS]) and classifier are, at inference, the AutoPEFT head's dense +
      * tanh and out; both are modules_to_save */
-    int hf = s->head == BERT_HEAD_HF;
-    if (copy_t(&tl, s, hf ? "pooler.dense.weight" : "head.dense.weight", "base_model.model.bert.pooler.dense.weight", H,
-               H, err, errlen) < 0 ||
-        copy_t(&tl, s, hf ? "pooler.dense.bias" : "head.dense.bias", "base_model.model.bert.pooler.dense.bias", H, 0,
-               err, errlen) < 0 ||
-        copy_t(&tl, s, hf ? "classifier.weight" : "head.out.weight", "base_model.model.classifier.weight", C, H, err,
-               errlen) < 0 ||
-        copy_t(&tl, s, hf ? "classifier.bias" : "head.out.bias", "base_model.model.classifier.bias", C, 0, err,
-               errlen) < 0)
+    if (copy_head(&tl, s, "base_model.model.bert.pooler.dense", "base_model.model.classifier", err, errlen) < 0)
         goto fail;
     if (write_tensors(dir, "adapter_model.safetensors", &tl, err, errlen) < 0)
         goto fail;
@@ -489,7 +507,7 @@ static int export_adapters(const export_saved *s, const export_opts *o, const ch
         if (!p->layer_on[l])
             continue;
         La++;
-        static const char *const ud[2][2] = {{"adapter", "parallel"}, {"0", "1"}};
+        static const char *const ud[2] = {"adapter", "parallel"};
         for (int k = 0; k < 2; k++) {
             int size = k ? p->pa : p->sa;
             if (!size)
@@ -497,21 +515,13 @@ static int export_adapters(const export_saved *s, const export_opts *o, const ch
             /* models/bert/mixin_bert.py: BertOutput is the "output_adapter"
              * BottleneckLayer; methods/modeling.py Adapter: adapter_down =
              * Sequential(Linear, activation), adapter_up = Linear */
-            snprintf(from, sizeof from, "encoder.layer.%d.output.%s.down.weight", l, ud[0][k]);
-            snprintf(to, sizeof to, "encoder.layer.%d.output.adapters.%s.adapter_down.0.weight", l, nm);
-            if (copy_t(&tl, s, from, to, size, H, err, errlen) < 0)
+            snprintf(from, sizeof from, "encoder.layer.%d.output.%s.down", l, ud[k]);
+            snprintf(to, sizeof to, "encoder.layer.%d.output.adapters.%s.adapter_down.0", l, nm);
+            if (copy_linear(&tl, s, from, to, size, H, err, errlen) < 0)
                 goto fail;
-            snprintf(from, sizeof from, "encoder.layer.%d.output.%s.down.bias", l, ud[0][k]);
-            snprintf(to, sizeof to, "encoder.layer.%d.output.adapters.%s.adapter_down.0.bias", l, nm);
-            if (copy_t(&tl, s, from, to, size, 0, err, errlen) < 0)
-                goto fail;
-            snprintf(from, sizeof from, "encoder.layer.%d.output.%s.up.weight", l, ud[0][k]);
-            snprintf(to, sizeof to, "encoder.layer.%d.output.adapters.%s.adapter_up.weight", l, nm);
-            if (copy_t(&tl, s, from, to, H, size, err, errlen) < 0)
-                goto fail;
-            snprintf(from, sizeof from, "encoder.layer.%d.output.%s.up.bias", l, ud[0][k]);
-            snprintf(to, sizeof to, "encoder.layer.%d.output.adapters.%s.adapter_up.bias", l, nm);
-            if (copy_t(&tl, s, from, to, H, 0, err, errlen) < 0)
+            snprintf(from, sizeof from, "encoder.layer.%d.output.%s.up", l, ud[k]);
+            snprintf(to, sizeof to, "encoder.layer.%d.output.adapters.%s.adapter_up", l, nm);
+            if (copy_linear(&tl, s, from, to, H, size, err, errlen) < 0)
                 goto fail;
         }
         if (p->lora) {
@@ -580,18 +590,10 @@ static int export_adapters(const export_saved *s, const export_opts *o, const ch
     /* the head: heads/base.py ClassificationHead(layers=2, tanh): Dropout,
      * Linear(H, H), tanh, Dropout, Linear(H, C) on [CLS] (use_pooler false),
      * which is the AutoPEFT head (and, at inference, pooler + classifier) */
-    int hf = s->head == BERT_HEAD_HF;
-    snprintf(to, sizeof to, "heads.%s.1.weight", nm);
-    if (copy_t(&th, s, hf ? "pooler.dense.weight" : "head.dense.weight", to, H, H, err, errlen) < 0)
-        goto fail;
-    snprintf(to, sizeof to, "heads.%s.1.bias", nm);
-    if (copy_t(&th, s, hf ? "pooler.dense.bias" : "head.dense.bias", to, H, 0, err, errlen) < 0)
-        goto fail;
-    snprintf(to, sizeof to, "heads.%s.4.weight", nm);
-    if (copy_t(&th, s, hf ? "classifier.weight" : "head.out.weight", to, C, H, err, errlen) < 0)
-        goto fail;
-    snprintf(to, sizeof to, "heads.%s.4.bias", nm);
-    if (copy_t(&th, s, hf ? "classifier.bias" : "head.out.bias", to, C, 0, err, errlen) < 0)
+    char dense_to[160];
+    snprintf(dense_to, sizeof dense_to, "heads.%s.1", nm);
+    snprintf(to, sizeof to, "heads.%s.4", nm);
+    if (copy_head(&th, s, dense_to, to, err, errlen) < 0)
         goto fail;
     if (write_tensors(dir, "model_head.safetensors", &th, err, errlen) < 0)
         goto fail;
