@@ -431,7 +431,9 @@ static cJSON *bn_config(const export_saved *s, int size, int parallel)
     cJSON_AddNumberToObject(c, "phm_rank", 1);
     cJSON_AddNumberToObject(c, "reduction_factor", reduction_factor(s->cfg.hidden, size));
     cJSON_AddTrueToObject(c, "residual_before_ln");
-    cJSON_AddNumberToObject(c, "scaling", parallel ? 4.0 : 1.0);
+    /* a JSON float: methods/modeling.py:100 takes isinstance(scaling, float),
+     * and an integer 4 would fall through to "Unknown scaling type" */
+    cJSON_AddRawToObject(c, "scaling", parallel ? "4.0" : "1.0");
     cJSON_AddFalseToObject(c, "shared_W_phm");
     cJSON_AddTrueToObject(c, "shared_phm_rule");
     cJSON_AddNumberToObject(c, "stochastic_depth", 0.0);

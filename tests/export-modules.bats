@@ -229,6 +229,9 @@ encoder.layer.1.output.adapters.autopeft.adapter_up.weight [16,4];"
         --dev "$FIX/train.tsv" --epochs 1 --batch 16 --save "$BATS_TEST_TMPDIR/sv" "$BATS_TEST_TMPDIR/u.tsv" >/dev/null
     run export-modules --format adapters "$BATS_TEST_TMPDIR/sv/u"
     assert_success
+    # scaling is written as a JSON float (4.0): adapters rejects an integer
+    grep -q '"scaling":[[:space:]]*4.0,' "$BATS_TEST_TMPDIR/sv/u/adapters/adapter_config.json"
+    grep -q '"scaling":[[:space:]]*1.0,' "$BATS_TEST_TMPDIR/s/adapter_config.json"
     assert_equal "$(jq -c '.config | [.architecture, [.configs[] | .architecture], .configs[0].is_parallel, .configs[0].scaling, .configs[0].original_ln_before, .configs[2].alpha, .configs[2].r, .configs[2].attn_matrices]' "$BATS_TEST_TMPDIR/sv/u/adapters/adapter_config.json")" \
         '["union",[null,"prefix_tuning","lora"],true,4,false,8,2,["q","v"]]'
 }

@@ -411,7 +411,10 @@ class BnAdapter(nn.Module):
         down = max(down, 1)                 # modeling.py: at least 1
         self.adapter_down = nn.Sequential(nn.Linear(H, down), Activation(c["non_linearity"]))
         self.adapter_up = nn.Linear(down, H)
-        self.scaling = float(c.get("scaling", 1.0))
+        # modeling.py:100-107: a float is a constant factor; anything else must
+        # be "learned" or "channel" (an integer 4 raises "Unknown scaling type")
+        assert isinstance(c.get("scaling", 1.0), float), "scaling %r is not a float" % (c.get("scaling"),)
+        self.scaling = c.get("scaling", 1.0)
         self.residual_before_ln = c.get("residual_before_ln", True)
         self.original_ln_before = c.get("original_ln_before", False)
         self.original_ln_after = c.get("original_ln_after", True)
