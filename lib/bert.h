@@ -2,7 +2,7 @@
  * semantics), in the style of llm.c's train_gpt2.c: one struct per model;
  * parameters, gradients and activations in flat buffers with shape comments.
  *
- * CONTRACT (shared by lib/checkpoint.c, tests/ref/make_golden.py and the
+ * CONTRACT (shared by lib/bert.c, tests/ref/make_golden.py and the
  * tools; do not change names without changing all three):
  *
  * Tensor names are Hugging Face names WITHOUT the "bert." prefix.
@@ -122,25 +122,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hfconfig.h"
 #include "optim.h"
 #include "peft.h"
 #include "safetensors.h"
 #include "util.h"
 
-typedef struct {
-    int vocab_size;      /* V */
-    int hidden;          /* H */
-    int layers;          /* L */
-    int heads;           /* NH */
-    int intermediate;    /* I */
-    int max_position;    /* P */
-    int type_vocab;      /* TV */
-    float ln_eps;        /* layer_norm_eps */
-    float hidden_dropout;/* hidden_dropout_prob */
-    float attn_dropout;  /* attention_probs_dropout_prob */
-    int num_labels;      /* len(id2label) or num_labels; 0 if absent */
-    char hidden_act[16]; /* "gelu" (erf) is supported */
-} bert_config;
 
 typedef enum { BERT_TASK_CLS, BERT_TASK_REG, BERT_TASK_MLM } bert_task;
 typedef enum { BERT_HEAD_AUTO, BERT_HEAD_AUTOPEFT, BERT_HEAD_HF } bert_head_kind;

@@ -15,7 +15,25 @@
 #define AUTOPEFT_HFCONFIG_H
 
 #include <stddef.h>
-#include "bert.h"
+
+#include "peft.h"
+
+/* A BERT encoder's sizes and settings, as config.json gives them (the engine,
+ * lib/bert.h, builds from it; the search tools read it without the engine). */
+typedef struct {
+    int vocab_size;      /* V */
+    int hidden;          /* H */
+    int layers;          /* L */
+    int heads;           /* NH */
+    int intermediate;    /* I */
+    int max_position;    /* P */
+    int type_vocab;      /* TV */
+    float ln_eps;        /* layer_norm_eps */
+    float hidden_dropout;/* hidden_dropout_prob */
+    float attn_dropout;  /* attention_probs_dropout_prob */
+    int num_labels;      /* len(id2label) or num_labels; 0 if absent */
+    char hidden_act[16]; /* "gelu" (erf) is supported */
+} bert_config;
 
 int hfconfig_load(const char *path, bert_config *c, char *err, size_t errlen);
 
