@@ -217,3 +217,30 @@ col() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) 
     [ -z "$output" ]
     [[ "$stderr" == *'"layer_norm_eps" = 1e-50 out of range'* ]]
 }
+
+@test "an unknown kind with a role is reported as an unknown kind, not as a role on a non-dimension" {
+    printf 'name\tkind\tvalues\trole\nsa\tchioce\t0,4,8\tsa\n' > s.tsv
+    run space-gen --space s.tsv --sample 1
+    assert_failure 1
+    assert_output "space-gen: s.tsv:2: unknown kind 'chioce' (expected int, choice, bool, const or any)"
+    # a known kind that takes no role still says so
+    printf 'name\tkind\tvalues\trole\nhidden\tconst\t32\tsa\n' > c.tsv
+    run space-gen --space c.tsv --sample 1
+    assert_failure 1
+    assert_output "space-gen: c.tsv:2: 'hidden': only dimensions take a role (kind const has none)"
+}
+
+@test "a non-finite number in a choice list is an error, not a text label" {
+    for v in nan inf -Infinity 1e999; do
+        printf 'name\tkind\tvalues\trole\nx\tchoice\t0,%s,8\t-\n' "$v" > s.tsv
+        run --separate-stderr space-gen --space s.tsv --sample 2
+        assert_failure 1
+        [ -z "$output" ]
+        [ "$stderr" = "space-gen: s.tsv:2: choice 'x': '$v' is not a finite number" ]
+    done
+    # text labels that merely begin like one stay text
+    printf 'name\tkind\tvalues\trole\nx\tchoice\tinfo,nano,infinite-loop\t-\n' > t.tsv
+    run space-gen --space t.tsv --grid
+    assert_success
+    [ "$(printf '%s\n' "$output" | wc -l)" -eq 4 ]
+}
