@@ -323,6 +323,7 @@ static int slurp(const char *path, char **buf, size_t *len, char *err, size_t er
     }
     size_t cap = 1 << 16, n = 0;
     char *b = xmalloc(cap);
+    errno = 0;
     for (;;) {
         if (n == cap) {
             cap *= 2;
@@ -333,11 +334,11 @@ static int slurp(const char *path, char **buf, size_t *len, char *err, size_t er
         if (k == 0)
             break;
     }
-    int bad = ferror(f);
+    int bad = ferror(f), e = errno;
     if (!stdin_)
         fclose(f);
     if (bad) {
-        errf(err, errlen, stdin_ ? "-" : path, 0, "read error");
+        errf(err, errlen, stdin_ ? "-" : path, 0, "read error: %s", strerror(e ? e : EIO));
         free(b);
         return -1;
     }

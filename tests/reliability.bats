@@ -244,3 +244,43 @@ col() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) 
     assert_success
     [ "$(printf '%s\n' "$output" | wc -l)" -eq 4 ]
 }
+
+@test "a directory given as a file gives the system's reason in every tool" {
+    mkdir d
+    space-gen "$FIX/model" > s.tsv
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\nc1\t8\t0\t0\t0\t1\t1\n' > c.tsv
+    why="d: read error: Is a directory"
+    check() { # TOOL ARGS...: fails with "TOOL: $why" and no output
+        t=$1
+        [ "$t" = te ] && t=train-eval
+        run --separate-stderr "$@"
+        [ "$status" -eq 1 ] || fail "$*: exit $status"
+        [ -z "$output" ] || fail "$*: wrote '$output'"
+        [ "$stderr" = "$t: $why" ] || fail "$*: '$stderr'"
+    }
+    check space-gen --space d --sample 1
+    check propose --space d
+    check propose --space s.tsv --history d
+    check pareto d
+    check transfer --task x d
+    check task-info --text-a sentence --label label d
+    check tokenize --vocab d --text sentence "$FIX/train.tsv"
+    check tokenize --vocab "$FIX/model/vocab.txt" --text sentence d
+    check model-init --vocab d --layers 1 --hidden 8 --heads 2 m
+    check te --train d c.tsv
+    check te --dev d c.tsv
+    check te d
+    # inside a model directory
+    for f in config.json model.safetensors vocab.txt; do
+        rm -rf m && cp -r "$FIX/model" m && rm m/$f && mkdir m/$f
+        why="m/$f: read error: Is a directory"
+        [ $f = vocab.txt ] || check model-info m
+        [ $f != config.json ] || check space-gen m
+        if [ $f = model.safetensors ]; then # the weights are read per record: its status and message
+            run --separate-stderr te --model m c.tsv
+            [ "$(printf '%s\n' "$output" | col message)" = "$why" ] || fail "train-eval: $output"
+        else
+            check te --model m c.tsv
+        fi
+    done
+}
