@@ -262,6 +262,13 @@ static rec_reader *open_init(rec_reader *r, char *err, size_t errlen)
             }
             r->hix[k] = i + 1;
         }
+        /* a column without a name can only be passed through: say so once */
+        for (int i = 0; !(flags & REC_UNNAMED) && i < r->nhdr; i++)
+            if (!r->hdr[i][0]) {
+                warnx("%s:%ld: warning: column %d of the header has no name (its values are only passed through)",
+                      r->name, r->rline, i + 1);
+                break;
+            }
     }
     return r;
 }

@@ -582,7 +582,7 @@ int task_load(task_spec *sp, const char *path, int format, task_dataset *ds, cha
         free(buf);
         return -1;
     }
-    rec_reader *r = rec_open_stream(mf, name, recfmt, headerless ? REC_NOHEADER : 0, err, errlen);
+    rec_reader *r = rec_open_stream(mf, name, recfmt, headerless ? REC_NOHEADER : REC_UNNAMED, err, errlen);
     if (!r) {
         fclose(mf);
         free(buf);
@@ -726,6 +726,27 @@ void task_label_counts(const task_spec *sp, const task_dataset *ds, long *counts
     for (long i = 0; i < ds->n; i++)
         if (ds->ex[i].label >= 0 && ds->ex[i].label < sp->n_labels)
             counts[ds->ex[i].label]++;
+}
+
+int task_one_class(const task_spec *sp, const task_dataset *ds, const char *name, char *msg, size_t n)
+{
+    if (sp->regression || sp->n_labels < 2 || ds->n < 2)
+        return 0;
+    long *c = xcalloc((size_t)sp->n_labels, sizeof *c);
+    task_label_counts(sp, ds, c);
+    int present = 0, k1 = 0;
+    for (int k = 0; k < sp->n_labels; k++)
+        if (c[k] > 0) {
+            present++;
+            k1 = k;
+        }
+    free(c);
+    if (present != 1)
+        return 0;
+    errf(msg, n, name, 0,
+         "warning: all %ld training examples have the label '%s', so the classifier can only learn to predict it",
+         ds->n, sp->label_names ? sp->label_names[k1] : "?");
+    return 1;
 }
 
 /* ---- deterministic subsets ---- */

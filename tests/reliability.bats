@@ -284,3 +284,95 @@ col() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) 
         fi
     done
 }
+
+@test "a status other than ok or error is a warning in propose, pareto and transfer, once per value" {
+    space-gen "$FIX/model" > s.tsv
+    printf 'id\tsa\tpa\tpt\tl0\tl1\tscore\tparams\tparams_pct\tstatus\n' > h.tsv
+    printf 'a\t8\t0\t0\t1\t1\t0.8\t10\t0.1\tok\nb\t4\t0\t0\t1\t1\t0.9\t5\t0.05\tOK\n' >> h.tsv
+    printf 'c\t2\t0\t0\t1\t1\t0.7\t3\t0.03\tdone\nd\t1\t0\t0\t1\t1\t0.6\t2\t0.02\tdone\ne\t0\t2\t0\t1\t1\t\t\t\terror\n' >> h.tsv
+    want="$(printf '%s\n' "h.tsv:3: warning: status 'OK' is not 'ok' (case and blanks count): records with it are not used" \
+        "h.tsv:4: warning: unknown status 'done' (expected ok or error): records with it are not used")"
+    run --separate-stderr pareto h.tsv
+    assert_success
+    [ "$(printf '%s\n' "$output" | col id)" = a ]
+    [ "$stderr" = "$(printf '%s\n' "$want" | sed 's/^/pareto: /')" ]
+    run --separate-stderr propose --space s.tsv --history h.tsv --batch 1 --init 1 -q
+    assert_success
+    [ "$stderr" = "$(printf '%s\n' "$want" | sed 's/^/propose: /')" ]
+    run --separate-stderr transfer --task t2 h.tsv
+    assert_success
+    [ "$(printf '%s\n' "$output" | col source_id)" = a ]
+    [ "$stderr" = "$(printf '%s\n' "$want" | sed 's/^/transfer: /')" ]
+    # ok and error say nothing; --any-status uses every record, without a word
+    grep -v -e OK -e done h.tsv > quiet.tsv
+    run --separate-stderr pareto quiet.tsv
+    [ -z "$stderr" ]
+    grep -v error h.tsv > any.tsv
+    run --separate-stderr pareto --any-status any.tsv
+    assert_success
+    [ -z "$stderr" ]
+}
+
+@test "a negative parameter count is an error in propose, pareto and transfer" {
+    space-gen "$FIX/model" > s.tsv
+    printf 'id\tsa\tpa\tpt\tl0\tl1\tscore\tparams\tparams_pct\tstatus\n' > h.tsv
+    printf 'a\t8\t0\t0\t1\t1\t0.8\t10\t0.1\tok\nb\t4\t0\t0\t1\t1\t0.9\t-5\t-0.05\tok\n' >> h.tsv
+    run --separate-stderr pareto h.tsv
+    assert_failure 1
+    [ -z "$output" ]
+    [ "$stderr" = "pareto: h.tsv:3: column 'params': negative parameter count: '-5'" ]
+    run --separate-stderr propose --space s.tsv --history h.tsv --batch 1 --init 1 -q
+    assert_failure 1
+    [ "$stderr" = "propose: h.tsv:3: column 'params': negative parameter count: '-5'" ]
+    # params computed from the space, params_pct read: the same check
+    cut -f1-7,9- h.tsv > pct.tsv
+    run --separate-stderr propose --space s.tsv --history pct.tsv -o score:max,params_pct:min --batch 1 --init 1 -q
+    assert_failure 1
+    [ "$stderr" = "propose: pct.tsv:3: column 'params_pct': negative parameter count: '-0.05'" ]
+    run --separate-stderr transfer --task t2 h.tsv
+    assert_failure 1
+    [ "$stderr" = "transfer: h.tsv:3: column 'params_pct': negative parameter count: '-0.05'" ]
+    # a failed record's empty or odd fields are not read
+    printf 'c\t2\t0\t0\t1\t1\t\t-1\t\terror\n' > e.tsv
+    { head -n 2 h.tsv; cat e.tsv; } > ok.tsv
+    run pareto ok.tsv
+    assert_success
+}
+
+@test "propose warns once when generated ids are not the ids of their configurations" {
+    space-gen "$FIX/model" > s.tsv
+    propose --space s.tsv --batch 4 --init 4 --seed 5 -q |
+        awk -F '\t' -v OFS='\t' 'NR == 1 { print $0, "score", "status"; next } { print $0, 0.5 + NR / 100, "ok" }' > h.tsv
+    run --separate-stderr propose --space s.tsv --history h.tsv --batch 1 --init 2 -q
+    assert_success
+    [ -z "$stderr" ]
+    # the configuration of line 3 edited (its id kept), and a hand-made id
+    awk -F '\t' -v OFS='\t' 'NR == 3 { $2 = ($2 == 8 ? 4 : 8) } NR == 4 { $1 = "mine" } 1' h.tsv > e.tsv
+    id=$(sed -n 3p e.tsv | cut -f1)
+    run --separate-stderr propose --space s.tsv --history e.tsv --batch 1 --init 2 -q
+    assert_success
+    [[ "$stderr" == "propose: e.tsv:3: warning: id '$id' is not the id of the record's configuration ('c"*"'); 1 of 3 such ids differ (records edited after they were proposed, or a history of another space?)" ]]
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+}
+
+@test "a header column without a name is a warning, once" {
+    printf 'id\tscore\t\tparams\t\nr1\t0.5\tx\t3\ty\n' > e.tsv
+    run --separate-stderr pareto e.tsv
+    assert_failure 1   # two empty names are a duplicate
+    [ "$stderr" = "pareto: e.tsv:1: duplicate column '' in header" ]
+    printf 'id\tscore\t\tparams\nr1\t0.5\tx\t3\n' > e.tsv
+    run --separate-stderr pareto e.tsv
+    assert_success
+    [ "$output" = "$(cat e.tsv)" ]
+    [ "$stderr" = "pareto: e.tsv:1: warning: column 3 of the header has no name (its values are only passed through)" ]
+}
+
+@test "train-eval warns when every training example has the same class" {
+    { head -n 1 "$FIX/train.tsv"; awk -F '\t' 'NR > 1 && $2 == 1' "$FIX/train.tsv" | head -n 20; } > one.tsv
+    run --separate-stderr te --labels 0,1 --train one.tsv "$FIX/cfg.tsv"
+    assert_success
+    [ "$(printf '%s\n' "$output" | col status)" = ok ]
+    [ "$stderr" = "train-eval: one.tsv: warning: all 20 training examples have the label '1', so the classifier can only learn to predict it" ]
+    run --separate-stderr te "$FIX/cfg.tsv"
+    [ -z "$stderr" ]
+}
