@@ -376,3 +376,23 @@ col() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) 
     run --separate-stderr te "$FIX/cfg.tsv"
     [ -z "$stderr" ]
 }
+
+@test "two identical train-eval runs differ only in seconds, which pipelines/same-records.sh ignores" {
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\nc1\t8\t0\t0\t0\t1\t1\nc2\t0\t4\t0\t0\t1\t0\n' > cfg.tsv
+    te --threads 1 cfg.tsv > a.tsv
+    te --threads 1 cfg.tsv > b.tsv
+    sc=$(head -n 1 a.tsv | tr '\t' '\n' | grep -nx seconds | cut -d: -f1)
+    [ -n "$sc" ]
+    # every column but seconds is equal, byte for byte
+    diff <(cut -f"$sc" --complement a.tsv) <(cut -f"$sc" --complement b.tsv)
+    run sh "$ROOT/pipelines/same-records.sh" a.tsv b.tsv
+    assert_success
+    # seconds is found by name, wherever it is; any other difference is shown
+    awk -F '\t' -v OFS='\t' -v c="$sc" '{ $c = (NR == 1 ? "seconds" : 99.5) } 1' b.tsv > slow.tsv
+    run sh "$ROOT/pipelines/same-records.sh" a.tsv slow.tsv
+    assert_success
+    awk -F '\t' -v OFS='\t' 'NR == 3 { $1 = "c9" } 1' b.tsv > other.tsv
+    run sh "$ROOT/pipelines/same-records.sh" a.tsv other.tsv
+    assert_failure
+    assert_output --partial "c9"
+}
