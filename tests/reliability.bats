@@ -396,3 +396,24 @@ col() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) 
     assert_failure
     assert_output --partial "c9"
 }
+
+@test "every tool: a write error on stdout is said once (exit 1), a closed pipe ends it quietly" {
+    [ -c /dev/full ] || skip "no /dev/full"
+    space-gen "$FIX/model" > s.tsv
+    cmds=("space-gen $FIX/model" "space-gen --space s.tsv --sample 500" "propose --space s.tsv --batch 20 -q"
+        "pareto -o sa:max $FIX/cfg.tsv" "transfer --task x $FIX/cfg.tsv"
+        "tokenize --vocab $FIX/vocab.txt --text sentence $FIX/train.tsv"
+        "task-info --text-a sentence --label label $FIX/train.tsv" "task-info --text-a sentence --label label --show 200 $FIX/train.tsv"
+        "model-info $FIX/model"
+        "train-eval -q --model $FIX/model --task custom --text-a sentence --label label --train $FIX/train.tsv --dev $FIX/dev.tsv --epochs 1 --batch 16 $FIX/cfg.tsv")
+    for c in "${cmds[@]}"; do
+        t=${c%% *}
+        run bash -c "$c > /dev/full"
+        [ "$status" -eq 1 ] || fail "$c > /dev/full: exit $status"
+        [ "${#lines[@]}" -eq 1 ] || fail "$c > /dev/full: ${#lines[@]} lines: $output"
+        [[ "$output" == "$t: "*"write error: No space left on device" ]] || fail "$c > /dev/full: $output"
+        run --separate-stderr bash -c "$c | head -c 10"
+        assert_success
+        [ -z "$stderr" ] || fail "$c | head: $stderr"
+    done
+}
