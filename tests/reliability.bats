@@ -365,6 +365,14 @@ col() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) 
     assert_success
     [ "$output" = "$(cat e.tsv)" ]
     [ "$stderr" = "pareto: e.tsv:1: warning: column 3 of the header has no name (its values are only passed through)" ]
+    # task files may have one (a pandas index column): no warning there
+    printf ',sentence,label\n0,a b,1\n1,b c,0\n' > t.csv
+    run --separate-stderr tokenize --vocab "$FIX/vocab.txt" --text sentence t.csv
+    assert_success
+    [ -z "$stderr" ]
+    run --separate-stderr task-info --text-a sentence --label label t.csv
+    assert_success
+    [ -z "$stderr" ]
 }
 
 @test "train-eval warns when every training example has the same class" {
