@@ -425,3 +425,25 @@ col() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) 
         [ -z "$stderr" ] || fail "$c | head: $stderr"
     done
 }
+
+@test "a lone CR ends a line: each record after one has its own line number (fuzz finding)" {
+    # a CR-only file: the bad record is on line 3, not on line 1 with all the others
+    printf 'id\tscore\tparams\ra\t0.5\t1\rb\tx\t2\r' > cr.tsv
+    run --separate-stderr pareto cr.tsv
+    assert_failure 1
+    [ "$stderr" = "pareto: cr.tsv:3: column 'score': not a finite number: 'x'" ]
+    # propose's history: a duplicate id after a lone CR names two different lines
+    space-gen "$FIX/model" > s.tsv
+    printf 'id\tsa\tpa\tpt\tl0\tl1\tscore\tstatus\nx\t8\t0\t0\t1\t1\t0.5\tok\rx\t4\t0\t0\t1\t1\t0.6\tok\n' > h.tsv
+    run --separate-stderr propose --space s.tsv --history h.tsv --batch 1 -q
+    assert_failure 1
+    [ "$stderr" = "propose: h.tsv:3: duplicate id 'x' (first on line 2)" ]
+    # CRLF is one line end, blank lines of any kind are counted; a CR inside quotes stays in the field
+    printf 'id\tscore\tparams\r\n\r\r\na\t0.5\t1\n\rb\tx\t1\n' > mixed.tsv
+    run --separate-stderr pareto mixed.tsv
+    [ "$stderr" = "pareto: mixed.tsv:6: column 'score': not a finite number: 'x'" ]
+    printf 'id,score,params\na,0.5,"1\r2"\n' > q.csv
+    run pareto -o score:max q.csv
+    assert_success
+    [ "$(printf '%s\n' "$output" | tail -n 1)" = "$(printf 'a,0.5,"1\r2"')" ]
+}
