@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 static const char usage_text[] =
@@ -38,9 +39,10 @@ static long count_lines(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f)
-        die_at(path, 0, "cannot open vocabulary");
+        die_at(path, 0, "cannot open vocabulary: %s", strerror(errno));
     long n = 0;
     int c, last = '\n';
+    errno = 0;
     while ((c = getc(f)) != EOF) {
         if (c == '\n')
             n++;
@@ -48,6 +50,8 @@ static long count_lines(const char *path)
     }
     if (last != '\n')
         n++;
+    if (ferror(f))
+        die_at(path, 0, "read error: %s", strerror(errno ? errno : EIO));
     fclose(f);
     if (n < 1)
         die_at(path, 0, "vocabulary is empty");

@@ -185,9 +185,10 @@ int main(int argc, char **argv)
                 die_at(rec_name(r), 1, "missing column '%s' (named by --tol)", tol_name[k]);
         }
         const char *fname = path; /* argv strings live until exit */
+        obj_status_warn sw = {0};
         int rc;
         while ((rc = rec_next(r)) == 1) {
-            if (!obj_status_ok(r, status_col))
+            if (!obj_status_use(r, status_col, &sw))
                 continue;
             if (*objerr)
                 die(EXIT_BADINPUT, "%s", objerr);
@@ -216,6 +217,7 @@ int main(int argc, char **argv)
         }
         if (rc < 0)
             die(EXIT_BADINPUT, "%s", rec_error(r));
+        obj_status_warn_free(&sw);
         rec_close(r);
     }
 

@@ -80,7 +80,7 @@ static void copy_vocab(const char *src, const char *dir)
     fclose(in);
     if (bad) {
         atomic_abort(&a);
-        die_at(dst, 0, "cannot copy the vocabulary from %s", src);
+        die_at(dst, 0, "cannot copy the vocabulary from %s: %s", src, strerror(errno ? errno : EIO));
     }
     if (atomic_commit(&a))
         die_at(dst, 0, "cannot write: %s", strerror(errno));

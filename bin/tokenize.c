@@ -101,7 +101,7 @@ int main(int argc, char **argv)
 
     for (int fi = 0; fi < (nfiles > 0 ? nfiles : 1); fi++) {
         const char *path = nfiles > 0 ? argv[optind + fi] : "-";
-        rec_reader *r = rec_open(path, fmt_of(path, force_csv, quoted), 0, err, sizeof err);
+        rec_reader *r = rec_open(path, fmt_of(path, force_csv, quoted), REC_UNNAMED, err, sizeof err);
         if (!r)
             die(EXIT_BADINPUT, "%s", err);
         int ca = rec_col_req(r, text_col);

@@ -392,6 +392,8 @@ int main(int argc, char **argv)
     }
     if (train_path)
         task_subsample(&train, &sp, max_train, train_frac, o.seed);
+    if (train_path && task_one_class(&sp, &train, train_path, err, sizeof err))
+        warnx("%s", err);
     if (max_dev > 0)
         task_subsample(&dev, &sp, max_dev, 1.0, o.seed);
     if (dev.n == 0)

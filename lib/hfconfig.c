@@ -162,6 +162,7 @@ int hfconfig_load(const char *path, bert_config *c, char *err, size_t errlen)
     }
     size_t cap = 4096, len = 0;
     char *buf = xmalloc(cap);
+    errno = 0;
     for (;;) {
         if (len + 1 >= cap)
             buf = xrealloc(buf, cap *= 2);
@@ -170,10 +171,10 @@ int hfconfig_load(const char *path, bert_config *c, char *err, size_t errlen)
         if (r == 0)
             break;
     }
-    int bad = ferror(fp);
+    int bad = ferror(fp), e = errno;
     fclose(fp);
     if (bad) {
-        errf(err, errlen, path, 0, "read error");
+        errf(err, errlen, path, 0, "read error: %s", strerror(e ? e : EIO));
         free(buf);
         return -1;
     }

@@ -103,7 +103,19 @@ int obj_read(const obj_spec *s, const rec_reader *r, double *v, char *err, size_
             errf(err, errlen, rec_name(r), rec_line(r), "column '%s': not a finite number: '%s'", s->name[k], f);
             return -1;
         }
+        if (obj_value_ok(s->name[k], v[k])) {
+            errf(err, errlen, rec_name(r), rec_line(r), "column '%s': negative parameter count: '%s'", s->name[k],
+                 f);
+            return -1;
+        }
     }
+    return 0;
+}
+
+int obj_value_ok(const char *name, double v)
+{
+    if (v < 0 && (!strcmp(name, "params") || !strcmp(name, "params_pct") || !strcmp(name, "trainable")))
+        return -1;
     return 0;
 }
 
@@ -163,4 +175,46 @@ int obj_parse_ref(const obj_spec *s, const char *spec, double *ref_min, char *er
 int obj_status_ok(const rec_reader *r, int status_col)
 {
     return status_col < 0 || !strcmp(rec_field(r, status_col), "ok");
+}
+
+/* "ok" but for case and surrounding blanks */
+static int like_ok(const char *f)
+{
+    while (isspace((unsigned char)*f))
+        f++;
+    if (tolower((unsigned char)f[0]) != 'o' || tolower((unsigned char)f[1]) != 'k')
+        return 0;
+    for (f += 2; *f; f++)
+        if (!isspace((unsigned char)*f))
+            return 0;
+    return 1;
+}
+
+int obj_status_use(const rec_reader *r, int status_col, obj_status_warn *w)
+{
+    if (obj_status_ok(r, status_col))
+        return 1;
+    const char *f = rec_field(r, status_col);
+    if (!w || !strcmp(f, "error"))
+        return 0;
+    for (int i = 0; i < w->n; i++)
+        if (!strcmp(w->seen[i], f))
+            return 0;
+    if (w->n < OBJ_STATUS_WARN) {
+        w->seen[w->n++] = xstrdup(f);
+        if (like_ok(f))
+            warnx("%s:%ld: warning: status '%s' is not 'ok' (case and blanks count): records with it are not used",
+                  rec_name(r), rec_line(r), f);
+        else
+            warnx("%s:%ld: warning: unknown status '%s' (expected ok or error): records with it are not used",
+                  rec_name(r), rec_line(r), f);
+    }
+    return 0;
+}
+
+void obj_status_warn_free(obj_status_warn *w)
+{
+    for (int i = 0; i < w->n; i++)
+        free(w->seen[i]);
+    w->n = 0;
 }

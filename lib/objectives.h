@@ -55,8 +55,10 @@ int obj_resolve(obj_spec *s, const rec_reader *r, char *err, size_t errlen);
 
 /* Read the current record's objective values in their own units into
  * v[0..n-1]. Strict: the whole field must be a finite number (no NaN/inf,
- * no empty field, no surrounding spaces). Returns 0, or -1 with
- * "FILE:LINE: column 'score': not a finite number: 'abc'". */
+ * no empty field, no surrounding spaces), and a parameter count
+ * (obj_value_ok) is not negative. Returns 0, or -1 with
+ * "FILE:LINE: column 'score': not a finite number: 'abc'" or
+ * "FILE:LINE: column 'params': negative parameter count: '-5'". */
 int obj_read(const obj_spec *s, const rec_reader *r, double *v, char *err, size_t errlen);
 
 /* v (own units) -> y (minimisation): y[k] = maximize[k] ? -v[k] : v[k].
@@ -73,7 +75,22 @@ int obj_parse_ref(const obj_spec *s, const char *spec, double *ref_min, char *er
 
 /* 1 if a record should be used: STATUS_COL < 0 (no status column) or the
  * field equals "ok". Tools ignore records whose status is anything else
- * (e.g. "failed", "timeout", "") because their objectives are meaningless. */
+ * (e.g. "error", "failed", "") because their objectives are meaningless. */
 int obj_status_ok(const rec_reader *r, int status_col);
+
+/* obj_status_ok(), and a warning on stderr ("FILE:LINE: warning: unknown
+ * status 'X' ...") the first time a status other than ok or error is seen
+ * (once per distinct value, at most OBJ_STATUS_WARN values, per W). */
+#define OBJ_STATUS_WARN 8
+typedef struct {
+    char *seen[OBJ_STATUS_WARN];
+    int n;
+} obj_status_warn;
+int obj_status_use(const rec_reader *r, int status_col, obj_status_warn *w);
+void obj_status_warn_free(obj_status_warn *w);
+
+/* Objectives that count parameters (params, params_pct, trainable) cannot
+ * be negative: 0 if V is acceptable for column NAME, else -1. */
+int obj_value_ok(const char *name, double v);
 
 #endif

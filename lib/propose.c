@@ -83,6 +83,17 @@ static int is_layer_flag_name(const char *n)
     return 1;
 }
 
+/* An id in the form space_id() gives: 'c' and 12 lowercase hex digits. */
+static int is_generated_id(const char *id)
+{
+    if (id[0] != 'c' || strlen(id) != 13)
+        return 0;
+    for (int i = 1; i < 13; i++)
+        if (!isdigit((unsigned char)id[i]) && !(id[i] >= 'a' && id[i] <= 'f'))
+            return 0;
+    return 1;
+}
+
 int history_read(const space *s, obj_spec *obj, const char *path, int force_csv, history *h,
                  char *err, size_t errlen)
 {
@@ -126,7 +137,13 @@ int history_read(const space *s, obj_spec *obj, const char *path, int force_csv,
     uint64_t *idh = NULL;
     char **ids = NULL;
     hset idset = {0};
+    obj_status_warn sw = {0};
     int cap = 0;
+    /* ids in the form propose and space-gen give (c + 12 hex digits, a hash
+     * of the configuration) that are not the hash of the record's own
+     * configuration: counted, and one warning at the end */
+    long id_gen = 0, id_bad = 0, id_bad_line = 0;
+    char id_bad_have[32] = "", id_bad_want[32] = "";
     if (idc < 0) {
         errf(err, errlen, fname, 1, "missing column 'id'");
         goto out;
@@ -175,7 +192,17 @@ int history_read(const space *s, obj_spec *obj, const char *path, int force_csv,
                  "configuration is outside the space (it violates a constraint, e.g. no module on or no layer kept)");
             goto out;
         }
-        h->ok[i] = (unsigned char)obj_status_ok(r, status_col);
+        if (is_generated_id(id)) {
+            char want[32];
+            space_id(s, lv, want, sizeof want);
+            id_gen++;
+            if (strcmp(id, want) && !id_bad++) {
+                id_bad_line = line;
+                snprintf(id_bad_have, sizeof id_bad_have, "%s", id);
+                snprintf(id_bad_want, sizeof id_bad_want, "%s", want);
+            }
+        }
+        h->ok[i] = (unsigned char)obj_status_use(r, status_col, &sw);
         double *y = h->y + (size_t)i * nobj;
         if (h->ok[i]) {
             if (!obj_ok) {
@@ -195,6 +222,11 @@ int history_read(const space *s, obj_spec *obj, const char *path, int force_csv,
                         errf(err, errlen, fname, line, "column '%s': not a finite number: '%s'", obj->name[o], f);
                         goto out;
                     }
+                    if (obj_value_ok(obj->name[o], y[o])) {
+                        errf(err, errlen, fname, line, "column '%s': negative parameter count: '%s'", obj->name[o],
+                             f);
+                        goto out;
+                    }
                     if (obj->maximize[o]) y[o] = -y[o];
                 }
             }
@@ -212,8 +244,13 @@ int history_read(const space *s, obj_spec *obj, const char *path, int force_csv,
         snprintf(err, errlen, "%s", rec_error(r));
         goto out;
     }
+    if (id_bad)
+        warnx("%s:%ld: warning: id '%s' is not the id of the record's configuration ('%s'); %ld of %ld such ids "
+              "differ (records edited after they were proposed, or a history of another space?)",
+              fname, id_bad_line, id_bad_have, id_bad_want, id_bad, id_gen);
     rc = 0;
 out:
+    obj_status_warn_free(&sw);
     if (rc) {
         for (int j = 0; j < h->n; j++) free(ids[j]);
         free(ids);

@@ -88,7 +88,7 @@ static void record_cb(int c, void *data)
     }
     r->q[r->qn].f = r->cur;
     r->q[r->qn].n = r->ncur;
-    r->q[r->qn].line = r->rec_start ? r->rec_start : r->line; /* a record after a lone CR starts on this line */
+    r->q[r->qn].line = r->rec_start ? r->rec_start : r->line;
     r->qn++;
     r->rec_start = 0;
     r->cur = NULL;
@@ -113,7 +113,7 @@ static int feed_line(rec_reader *r, const char *line, size_t len)
     }
     if (r->rec_start == 0) {
         /* not inside a record: a blank line is skipped (as libcsv would) */
-        if ((len == 1 && line[0] == '\n') || (len == 2 && line[0] == '\r' && line[1] == '\n'))
+        if ((len == 1 && (line[0] == '\n' || line[0] == '\r')) || (len == 2 && line[0] == '\r' && line[1] == '\n'))
             return 0;
         r->rec_start = r->line;
     }
@@ -166,9 +166,22 @@ static int next_raw(rec_reader *r)
             }
             continue;
         }
-        r->line++;
-        if (feed_line(r, r->buf, (size_t)n) < 0)
-            return -1;
+        /* A lone CR (not followed by LF) ends a line too, as it ends a
+         * record for libcsv: each piece is a physical line of its own, so a
+         * record after a lone CR (or every record of a CR-only file) has its
+         * own line number. */
+        const char *p = r->buf, *end = r->buf + n;
+        while (p < end) {
+            const char *q = p;
+            while (q < end && !(*q == '\r' && q + 1 < end && q[1] != '\n'))
+                q++;
+            if (q < end)
+                q++; /* the piece ends with its lone CR */
+            r->line++;
+            if (feed_line(r, p, (size_t)(q - p)) < 0)
+                return -1;
+            p = q;
+        }
         /* A final line without '\n': nothing more to do until EOF. */
     }
 }
@@ -262,6 +275,13 @@ static rec_reader *open_init(rec_reader *r, char *err, size_t errlen)
             }
             r->hix[k] = i + 1;
         }
+        /* a column without a name can only be passed through: say so once */
+        for (int i = 0; !(flags & REC_UNNAMED) && i < r->nhdr; i++)
+            if (!r->hdr[i][0]) {
+                warnx("%s:%ld: warning: column %d of the header has no name (its values are only passed through)",
+                      r->name, r->rline, i + 1);
+                break;
+            }
     }
     return r;
 }

@@ -19,6 +19,8 @@ enum { REC_TSV = 0, REC_TSV_Q = 1, REC_CSV = 2 };
 enum {
     REC_NOHEADER = 1, /* no header row: columns are named "1", "2", ... */
     REC_RAGGED = 2,   /* allow records whose field count differs from the header */
+    REC_UNNAMED = 4,  /* header columns without a name are expected (a pandas index
+                         column in a task file): no warning */
 };
 
 typedef struct rec_reader rec_reader;
@@ -27,7 +29,10 @@ int rec_format_for(const char *path, int force_csv);
 
 /* Open PATH ("-" or NULL is stdin). On failure returns NULL and writes a
  * message into err. The header (if any) is read immediately; an empty input
- * is an error ("empty input: no header") unless REC_NOHEADER. */
+ * is an error ("empty input: no header") unless REC_NOHEADER, two columns of
+ * the same name are an error, and a column without a name gets a warning on
+ * stderr ("FILE:1: warning: column N of the header has no name ...") unless
+ * REC_UNNAMED. */
 rec_reader *rec_open(const char *path, int fmt, int flags, char *err, size_t errlen);
 /* Like rec_open, but read from an already open stream F (not closed by
  * rec_close); NAME is used in messages. */

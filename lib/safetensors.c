@@ -216,7 +216,10 @@ st_file *st_open(const char *path, char *err, size_t errlen)
     }
     struct stat sb;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        errf(err, errlen, path, 0, "not a regular file");
+        if (S_ISDIR(sb.st_mode))
+            errf(err, errlen, path, 0, "read error: %s", strerror(EISDIR));
+        else
+            errf(err, errlen, path, 0, "not a regular file");
         close(fd);
         goto fail;
     }

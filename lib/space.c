@@ -230,6 +230,10 @@ static int add_row(space *s, const char *name, const char *kind, const char *val
         return -1;
     }
     int isdim = !strcmp(kind, "int") || !strcmp(kind, "choice") || !strcmp(kind, "bool");
+    if (!isdim && strcmp(kind, "const") && strcmp(kind, "any")) {
+        errf(err, errlen, s->file, line, "unknown kind '%s' (expected int, choice, bool, const or any)", kind);
+        return -1;
+    }
     if (!isdim && *role && strcmp(role, "-")) {
         errf(err, errlen, s->file, line, "'%s': only dimensions take a role (kind %s has none)", name, kind);
         return -1;
@@ -304,10 +308,6 @@ static int add_row(space *s, const char *name, const char *kind, const char *val
         for (int j = 0; j < gr.n; j++)
             free(gr.mem_name[j]);
         free(gr.mem_name);
-        return -1;
-    }
-    if (!isdim) {
-        errf(err, errlen, s->file, line, "unknown kind '%s' (expected int, choice, bool, const or any)", kind);
         return -1;
     }
 
@@ -408,8 +408,18 @@ static int add_row(space *s, const char *name, const char *kind, const char *val
                     errf(err, errlen, s->file, line, "choice '%s': '%s' listed twice", name, dm->labels[i]);
                     goto fail_dim;
                 }
-            if (isspace((unsigned char)dm->labels[i][0]) || parse_double(dm->labels[i], &dm->values[i]))
+            if (isspace((unsigned char)dm->labels[i][0]) || parse_double(dm->labels[i], &dm->values[i])) {
+                /* a number that is not finite ("nan", "inf", "1e999") is a
+                   mistake, not a text label */
+                char *end;
+                (void)strtod(dm->labels[i], &end);
+                if (!isspace((unsigned char)dm->labels[i][0]) && !*end && end != dm->labels[i]) {
+                    errf(err, errlen, s->file, line, "choice '%s': '%s' is not a finite number", name,
+                         dm->labels[i]);
+                    goto fail_dim;
+                }
                 dm->numeric = 0;
+            }
         }
         if (!dm->numeric) {
             if (lg) {

@@ -323,6 +323,7 @@ static int slurp(const char *path, char **buf, size_t *len, char *err, size_t er
     }
     size_t cap = 1 << 16, n = 0;
     char *b = xmalloc(cap);
+    errno = 0;
     for (;;) {
         if (n == cap) {
             cap *= 2;
@@ -333,11 +334,11 @@ static int slurp(const char *path, char **buf, size_t *len, char *err, size_t er
         if (k == 0)
             break;
     }
-    int bad = ferror(f);
+    int bad = ferror(f), e = errno;
     if (!stdin_)
         fclose(f);
     if (bad) {
-        errf(err, errlen, stdin_ ? "-" : path, 0, "read error");
+        errf(err, errlen, stdin_ ? "-" : path, 0, "read error: %s", strerror(e ? e : EIO));
         free(b);
         return -1;
     }
@@ -581,7 +582,7 @@ int task_load(task_spec *sp, const char *path, int format, task_dataset *ds, cha
         free(buf);
         return -1;
     }
-    rec_reader *r = rec_open_stream(mf, name, recfmt, headerless ? REC_NOHEADER : 0, err, errlen);
+    rec_reader *r = rec_open_stream(mf, name, recfmt, headerless ? REC_NOHEADER : REC_UNNAMED, err, errlen);
     if (!r) {
         fclose(mf);
         free(buf);
@@ -725,6 +726,27 @@ void task_label_counts(const task_spec *sp, const task_dataset *ds, long *counts
     for (long i = 0; i < ds->n; i++)
         if (ds->ex[i].label >= 0 && ds->ex[i].label < sp->n_labels)
             counts[ds->ex[i].label]++;
+}
+
+int task_one_class(const task_spec *sp, const task_dataset *ds, const char *name, char *msg, size_t n)
+{
+    if (sp->regression || sp->n_labels < 2 || ds->n < 2)
+        return 0;
+    long *c = xcalloc((size_t)sp->n_labels, sizeof *c);
+    task_label_counts(sp, ds, c);
+    int present = 0, k1 = 0;
+    for (int k = 0; k < sp->n_labels; k++)
+        if (c[k] > 0) {
+            present++;
+            k1 = k;
+        }
+    free(c);
+    if (present != 1)
+        return 0;
+    errf(msg, n, name, 0,
+         "warning: all %ld training examples have the label '%s', so the classifier can only learn to predict it",
+         ds->n, sp->label_names ? sp->label_names[k1] : "?");
+    return 1;
 }
 
 /* ---- deterministic subsets ---- */

@@ -134,6 +134,11 @@ void task_dataset_free(task_dataset *ds);
 /* Count examples per class into counts[sp->n_labels] (classification). */
 void task_label_counts(const task_spec *sp, const task_dataset *ds, long *counts);
 
+/* For training data: 1 when a classification set of 2 or more examples has
+ * only one class in it (a classifier trained on it can only learn to predict
+ * that class), with "NAME: warning: ..." in msg; else 0. */
+int task_one_class(const task_spec *sp, const task_dataset *ds, const char *name, char *msg, size_t n);
+
 /* Keep a deterministic subset of ds, in file order: first the fraction frac
  * (round(frac*n), at least 1; frac >= 1 keeps all), then at most max_n
  * (max_n < 0: no cap). The choice is stratified by class for classification

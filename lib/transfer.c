@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "configrec.h"
+#include "objectives.h"
 #include "record.h"
 #include "util.h"
 
@@ -206,8 +207,9 @@ void transfer_run(const transfer_opts *o, char *const *files, int nfiles, FILE *
         if (c_pct < 0)
             has_pct = 0;
         int rc;
+        obj_status_warn sw = {0};
         while ((rc = rec_next(r)) > 0) {
-            if (c_status >= 0 && strcmp(rec_field(r, c_status), "ok"))
+            if (!obj_status_use(r, c_status, &sw))
                 continue; /* failed evaluations are not transferred */
             if (n == cap)
                 it = xrealloc(it, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *it);
@@ -226,8 +228,12 @@ void transfer_run(const transfer_opts *o, char *const *files, int nfiles, FILE *
                 die_at(path, rec_line(r), "column '%s': '%s' is not a number", score_col, rec_field(r, c_score));
             if (c_pct >= 0 && parse_double(rec_field(r, c_pct), &x->pct) && nbud && !o->from)
                 die_at(path, rec_line(r), "column 'params_pct': '%s' is not a number", rec_field(r, c_pct));
+            if (c_pct >= 0 && x->pct < 0)
+                die_at(path, rec_line(r), "column 'params_pct': negative parameter count: '%s'",
+                       rec_field(r, c_pct));
             n++;
         }
+        obj_status_warn_free(&sw);
         if (rc < 0)
             die(EXIT_BADINPUT, "%s", rec_error(r));
         rec_close(r);

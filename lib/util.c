@@ -16,8 +16,15 @@
 
 const char *ap_progname = "autopeft";
 
+/* set by die*(): the tool is ending on an error it has reported (often a
+ * failed write to stdout itself), so the exit check must not report the same
+ * write error again */
+static int dying;
+
 static void check_stdout_at_exit(void)
 {
+    if (dying)
+        return;
     if (fflush(stdout) != 0 || ferror(stdout)) {
         if (errno == EPIPE)
             _exit(0);
@@ -59,6 +66,7 @@ void die(int status, const char *fmt, ...)
     va_start(ap, fmt);
     vmsg(NULL, 0, fmt, ap);
     va_end(ap);
+    dying = 1;
     exit(status);
 }
 
@@ -68,6 +76,7 @@ void die_at(const char *file, long line, const char *fmt, ...)
     va_start(ap, fmt);
     vmsg(file ? file : "-", line, fmt, ap);
     va_end(ap);
+    dying = 1;
     exit(EXIT_BADINPUT);
 }
 
@@ -78,6 +87,7 @@ void die_usage(const char *fmt, ...)
     vmsg(NULL, 0, fmt, ap);
     va_end(ap);
     fprintf(stderr, "Try '%s --help' for more information.\n", ap_progname);
+    dying = 1;
     exit(EXIT_USAGE);
 }
 

@@ -169,6 +169,7 @@ int wp_vocab_load(wp_vocab *v, const char *path, char *err, size_t errlen)
     }
     size_t cap = 1 << 16, n = 0;
     char *buf = xmalloc(cap);
+    errno = 0;
     for (;;) {
         if (n == cap) {
             cap *= 2;
@@ -179,10 +180,10 @@ int wp_vocab_load(wp_vocab *v, const char *path, char *err, size_t errlen)
         if (r == 0)
             break;
     }
-    int bad = ferror(f);
+    int bad = ferror(f), e = errno;
     fclose(f);
     if (bad) {
-        errf(err, errlen, path, 0, "read error");
+        errf(err, errlen, path, 0, "read error: %s", strerror(e ? e : EIO));
         free(buf);
         return -1;
     }

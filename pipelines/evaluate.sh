@@ -183,10 +183,13 @@ awk -F '\t' -v results="$results" '
     }' "$configs" > "$dir/todo.tmp.$$" || { rm -f "$dir/todo.tmp.$$"; die "$configs: bad configuration records"; }
 todo=$(cat "$dir/todo.tmp.$$")
 rm -f "$dir/todo.tmp.$$"
+# (each through a temp file: a kill while one is written must not leave an
+# empty or partial one that the next run would take as complete)
 for id in $todo; do
     [ -e "$dir/$id.in" ] && continue
     awk -F '\t' -v id="$id" 'NR == 1 { print; for (i = 1; i <= NF; i++) if ($i == "id") c = i; next } $c == id { print; exit }' \
-        "$configs" > "$dir/$id.in"
+        "$configs" > "$dir/$id.in.tmp.$$"
+    publish "$dir/$id.in.tmp.$$" "$dir/$id.in"
 done
 
 # a run that was killed may have left evaluations running on the cluster:

@@ -10,7 +10,7 @@ setup() {
     printf 'a\t0.80\t10\tok\n' >> runs.tsv
     printf 'b\t0.70\t5\tok\n' >> runs.tsv
     printf 'c\t0.60\t20\tok\n' >> runs.tsv
-    printf 'd\t0.99\t1\tfailed\n' >> runs.tsv
+    printf 'd\t0.99\t1\terror\n' >> runs.tsv
     printf 'e\t0.80\t10\tok\n' >> runs.tsv
     printf 'f\t0.75\t12\tok\n' >> runs.tsv
     printf 'g\t0.90\t30\tok\n' >> runs.tsv
@@ -38,9 +38,9 @@ setup() {
     run pareto --any-status runs.tsv
     assert_success
     # d (0.99, 1) dominates everything else
-    assert_output "$(printf 'id\tscore\tparams\tstatus\nd\t0.99\t1\tfailed')"
+    assert_output "$(printf 'id\tscore\tparams\tstatus\nd\t0.99\t1\terror')"
     # failed rows may have empty objectives: no error, they are skipped
-    printf 'id\tscore\tparams\tstatus\nx\t\t\tfailed\ny\t0.5\t3\tok\n' > f.tsv
+    printf 'id\tscore\tparams\tstatus\nx\t\t\terror\ny\t0.5\t3\tok\n' > f.tsv
     run pareto f.tsv
     assert_success
     assert_output "$(printf 'id\tscore\tparams\tstatus\ny\t0.5\t3\tok')"

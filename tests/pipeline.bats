@@ -88,6 +88,53 @@ search() { # search OUT EVALS [BATCH]
     [ "$k" -gt 10 ] # the loop has at least ten steps that change a file
 }
 
+@test "a search killed with kill -9 around every command that writes a file resumes to the same records" {
+    # Not only at the scripts' own kill points: wrappers on PATH count every
+    # command of the search that changes a file (the tools, and awk, head, ...
+    # writing to a regular file: before they write a byte, when the shell has
+    # just created or truncated it, and after; mv, rm, mkdir, cp: after) and
+    # kill the whole run at the K-th, for every K.
+    ref="$BATS_TEST_TMPDIR/ref"
+    JOBS=1 run search "$ref" 3 2
+    assert_success
+    W="$BATS_TEST_TMPDIR/wrap"
+    mkdir -p "$W"
+    for c in space-gen propose train-eval pareto awk cat cp cut grep head mkdir mv rm sed sort tail tr; do
+        real=$(command -v "$c")
+        cat > "$W/$c" <<EOF
+#!/bin/sh
+step() { n=0; [ -s "\$KILL_COUNT" ] && read -r n < "\$KILL_COUNT"; n=\$((n + 1)); echo "\$n" > "\$KILL_COUNT"
+    [ "\$n" -ne "\$KILL_AT" ] || kill -9 0; }
+if [ -f /proc/self/fd/1 ]; then step; "$real" "\$@"; rc=\$?; step; exit \$rc; fi
+case $c in mv | rm | mkdir | cp) "$real" "\$@"; rc=\$?; step; exit \$rc ;; esac
+exec "$real" "\$@"
+EOF
+        chmod +x "$W/$c"
+    done
+    k=1
+    while :; do
+        out="$BATS_TEST_TMPDIR/w$k"
+        KILL_AT=$k KILL_COUNT="$BATS_TEST_TMPDIR/wcount" JOBS=1 PATH="$W:$PATH" \
+            setsid sh -c 'sh "$0"/pipelines/search.sh "$1" "$2" 3 2 4 7 -- '"$TE_ARGS"' --train "$3" --dev "$3" 2>/dev/null' \
+            "$ROOT" "$out" "$FIX/model" "$FIX/task.tsv" > /dev/null || true
+        reached=$(cat "$BATS_TEST_TMPDIR/wcount")
+        rm -f "$BATS_TEST_TMPDIR/wcount"
+        [ "$reached" -ge "$k" ] || break   # the run finished before step k: every step was tried
+        JOBS=1 run search "$out" 3 2
+        [ "$status" -eq 0 ] || fail "kill at step $k: the resumed search failed: $output"
+        run sh "$ROOT/pipelines/same-records.sh" "$ref/history.tsv" "$out/history.tsv"
+        [ "$status" -eq 0 ] || fail "kill at step $k: the history differs from an uninterrupted search: $output"
+        run sh "$ROOT/pipelines/same-records.sh" "$ref/front.tsv" "$out/front.tsv"
+        [ "$status" -eq 0 ] || fail "kill at step $k: the front differs"
+        run ls "$out"
+        [ "$output" = "$(printf 'front.tsv\nhistory.tsv\nspace.tsv')" ] || fail "kill at step $k: left behind: $output"
+        rm -rf "$out"
+        k=$((k + 1))
+    done
+    echo "$((k - 1)) kill points"
+    [ "$k" -gt 20 ]
+}
+
 @test "a merge interrupted after the history was replaced adds nothing twice (the 'pending' fault)" {
     out="$BATS_TEST_TMPDIR/m"
     run search "$out" 4

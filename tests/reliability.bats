@@ -217,3 +217,233 @@ col() { awk -F '\t' -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) 
     [ -z "$output" ]
     [[ "$stderr" == *'"layer_norm_eps" = 1e-50 out of range'* ]]
 }
+
+@test "an unknown kind with a role is reported as an unknown kind, not as a role on a non-dimension" {
+    printf 'name\tkind\tvalues\trole\nsa\tchioce\t0,4,8\tsa\n' > s.tsv
+    run space-gen --space s.tsv --sample 1
+    assert_failure 1
+    assert_output "space-gen: s.tsv:2: unknown kind 'chioce' (expected int, choice, bool, const or any)"
+    # a known kind that takes no role still says so
+    printf 'name\tkind\tvalues\trole\nhidden\tconst\t32\tsa\n' > c.tsv
+    run space-gen --space c.tsv --sample 1
+    assert_failure 1
+    assert_output "space-gen: c.tsv:2: 'hidden': only dimensions take a role (kind const has none)"
+}
+
+@test "a non-finite number in a choice list is an error, not a text label" {
+    for v in nan inf -Infinity 1e999; do
+        printf 'name\tkind\tvalues\trole\nx\tchoice\t0,%s,8\t-\n' "$v" > s.tsv
+        run --separate-stderr space-gen --space s.tsv --sample 2
+        assert_failure 1
+        [ -z "$output" ]
+        [ "$stderr" = "space-gen: s.tsv:2: choice 'x': '$v' is not a finite number" ]
+    done
+    # text labels that merely begin like one stay text
+    printf 'name\tkind\tvalues\trole\nx\tchoice\tinfo,nano,infinite-loop\t-\n' > t.tsv
+    run space-gen --space t.tsv --grid
+    assert_success
+    [ "$(printf '%s\n' "$output" | wc -l)" -eq 4 ]
+}
+
+@test "a directory given as a file gives the system's reason in every tool" {
+    mkdir d
+    space-gen "$FIX/model" > s.tsv
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\nc1\t8\t0\t0\t0\t1\t1\n' > c.tsv
+    why="d: read error: Is a directory"
+    check() { # TOOL ARGS...: fails with "TOOL: $why" and no output
+        t=$1
+        [ "$t" = te ] && t=train-eval
+        run --separate-stderr "$@"
+        [ "$status" -eq 1 ] || fail "$*: exit $status"
+        [ -z "$output" ] || fail "$*: wrote '$output'"
+        [ "$stderr" = "$t: $why" ] || fail "$*: '$stderr'"
+    }
+    check space-gen --space d --sample 1
+    check propose --space d
+    check propose --space s.tsv --history d
+    check pareto d
+    check transfer --task x d
+    check task-info --text-a sentence --label label d
+    check tokenize --vocab d --text sentence "$FIX/train.tsv"
+    check tokenize --vocab "$FIX/model/vocab.txt" --text sentence d
+    check model-init --vocab d --layers 1 --hidden 8 --heads 2 m
+    check te --train d c.tsv
+    check te --dev d c.tsv
+    check te d
+    # inside a model directory
+    for f in config.json model.safetensors vocab.txt; do
+        rm -rf m && cp -r "$FIX/model" m && rm m/$f && mkdir m/$f
+        why="m/$f: read error: Is a directory"
+        [ $f = vocab.txt ] || check model-info m
+        [ $f != config.json ] || check space-gen m
+        if [ $f = model.safetensors ]; then # the weights are read per record: its status and message
+            run --separate-stderr te --model m c.tsv
+            [ "$(printf '%s\n' "$output" | col message)" = "$why" ] || fail "train-eval: $output"
+        else
+            check te --model m c.tsv
+        fi
+    done
+}
+
+@test "a status other than ok or error is a warning in propose, pareto and transfer, once per value" {
+    space-gen "$FIX/model" > s.tsv
+    printf 'id\tsa\tpa\tpt\tl0\tl1\tscore\tparams\tparams_pct\tstatus\n' > h.tsv
+    printf 'a\t8\t0\t0\t1\t1\t0.8\t10\t0.1\tok\nb\t4\t0\t0\t1\t1\t0.9\t5\t0.05\tOK\n' >> h.tsv
+    printf 'c\t2\t0\t0\t1\t1\t0.7\t3\t0.03\tdone\nd\t1\t0\t0\t1\t1\t0.6\t2\t0.02\tdone\ne\t0\t2\t0\t1\t1\t\t\t\terror\n' >> h.tsv
+    want="$(printf '%s\n' "h.tsv:3: warning: status 'OK' is not 'ok' (case and blanks count): records with it are not used" \
+        "h.tsv:4: warning: unknown status 'done' (expected ok or error): records with it are not used")"
+    run --separate-stderr pareto h.tsv
+    assert_success
+    [ "$(printf '%s\n' "$output" | col id)" = a ]
+    [ "$stderr" = "$(printf '%s\n' "$want" | sed 's/^/pareto: /')" ]
+    run --separate-stderr propose --space s.tsv --history h.tsv --batch 1 --init 1 -q
+    assert_success
+    [ "$stderr" = "$(printf '%s\n' "$want" | sed 's/^/propose: /')" ]
+    run --separate-stderr transfer --task t2 h.tsv
+    assert_success
+    [ "$(printf '%s\n' "$output" | col source_id)" = a ]
+    [ "$stderr" = "$(printf '%s\n' "$want" | sed 's/^/transfer: /')" ]
+    # ok and error say nothing; --any-status uses every record, without a word
+    grep -v -e OK -e done h.tsv > quiet.tsv
+    run --separate-stderr pareto quiet.tsv
+    [ -z "$stderr" ]
+    grep -v error h.tsv > any.tsv
+    run --separate-stderr pareto --any-status any.tsv
+    assert_success
+    [ -z "$stderr" ]
+}
+
+@test "a negative parameter count is an error in propose, pareto and transfer" {
+    space-gen "$FIX/model" > s.tsv
+    printf 'id\tsa\tpa\tpt\tl0\tl1\tscore\tparams\tparams_pct\tstatus\n' > h.tsv
+    printf 'a\t8\t0\t0\t1\t1\t0.8\t10\t0.1\tok\nb\t4\t0\t0\t1\t1\t0.9\t-5\t-0.05\tok\n' >> h.tsv
+    run --separate-stderr pareto h.tsv
+    assert_failure 1
+    [ -z "$output" ]
+    [ "$stderr" = "pareto: h.tsv:3: column 'params': negative parameter count: '-5'" ]
+    run --separate-stderr propose --space s.tsv --history h.tsv --batch 1 --init 1 -q
+    assert_failure 1
+    [ "$stderr" = "propose: h.tsv:3: column 'params': negative parameter count: '-5'" ]
+    # params computed from the space, params_pct read: the same check
+    cut -f1-7,9- h.tsv > pct.tsv
+    run --separate-stderr propose --space s.tsv --history pct.tsv -o score:max,params_pct:min --batch 1 --init 1 -q
+    assert_failure 1
+    [ "$stderr" = "propose: pct.tsv:3: column 'params_pct': negative parameter count: '-0.05'" ]
+    run --separate-stderr transfer --task t2 h.tsv
+    assert_failure 1
+    [ "$stderr" = "transfer: h.tsv:3: column 'params_pct': negative parameter count: '-0.05'" ]
+    # a failed record's empty or odd fields are not read
+    printf 'c\t2\t0\t0\t1\t1\t\t-1\t\terror\n' > e.tsv
+    { head -n 2 h.tsv; cat e.tsv; } > ok.tsv
+    run pareto ok.tsv
+    assert_success
+}
+
+@test "propose warns once when generated ids are not the ids of their configurations" {
+    space-gen "$FIX/model" > s.tsv
+    propose --space s.tsv --batch 4 --init 4 --seed 5 -q |
+        awk -F '\t' -v OFS='\t' 'NR == 1 { print $0, "score", "status"; next } { print $0, 0.5 + NR / 100, "ok" }' > h.tsv
+    run --separate-stderr propose --space s.tsv --history h.tsv --batch 1 --init 2 -q
+    assert_success
+    [ -z "$stderr" ]
+    # the configuration of line 3 edited (its id kept), and a hand-made id
+    awk -F '\t' -v OFS='\t' 'NR == 3 { $2 = ($2 == 8 ? 4 : 8) } NR == 4 { $1 = "mine" } 1' h.tsv > e.tsv
+    id=$(sed -n 3p e.tsv | cut -f1)
+    run --separate-stderr propose --space s.tsv --history e.tsv --batch 1 --init 2 -q
+    assert_success
+    [[ "$stderr" == "propose: e.tsv:3: warning: id '$id' is not the id of the record's configuration ('c"*"'); 1 of 3 such ids differ (records edited after they were proposed, or a history of another space?)" ]]
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+}
+
+@test "a header column without a name is a warning, once" {
+    printf 'id\tscore\t\tparams\t\nr1\t0.5\tx\t3\ty\n' > e.tsv
+    run --separate-stderr pareto e.tsv
+    assert_failure 1   # two empty names are a duplicate
+    [ "$stderr" = "pareto: e.tsv:1: duplicate column '' in header" ]
+    printf 'id\tscore\t\tparams\nr1\t0.5\tx\t3\n' > e.tsv
+    run --separate-stderr pareto e.tsv
+    assert_success
+    [ "$output" = "$(cat e.tsv)" ]
+    [ "$stderr" = "pareto: e.tsv:1: warning: column 3 of the header has no name (its values are only passed through)" ]
+    # task files may have one (a pandas index column): no warning there
+    printf ',sentence,label\n0,a b,1\n1,b c,0\n' > t.csv
+    run --separate-stderr tokenize --vocab "$FIX/vocab.txt" --text sentence t.csv
+    assert_success
+    [ -z "$stderr" ]
+    run --separate-stderr task-info --text-a sentence --label label t.csv
+    assert_success
+    [ -z "$stderr" ]
+}
+
+@test "train-eval warns when every training example has the same class" {
+    { head -n 1 "$FIX/train.tsv"; awk -F '\t' 'NR > 1 && $2 == 1' "$FIX/train.tsv" | head -n 20; } > one.tsv
+    run --separate-stderr te --labels 0,1 --train one.tsv "$FIX/cfg.tsv"
+    assert_success
+    [ "$(printf '%s\n' "$output" | col status)" = ok ]
+    [ "$stderr" = "train-eval: one.tsv: warning: all 20 training examples have the label '1', so the classifier can only learn to predict it" ]
+    run --separate-stderr te "$FIX/cfg.tsv"
+    [ -z "$stderr" ]
+}
+
+@test "two identical train-eval runs differ only in seconds, which pipelines/same-records.sh ignores" {
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\nc1\t8\t0\t0\t0\t1\t1\nc2\t0\t4\t0\t0\t1\t0\n' > cfg.tsv
+    te --threads 1 cfg.tsv > a.tsv
+    te --threads 1 cfg.tsv > b.tsv
+    sc=$(head -n 1 a.tsv | tr '\t' '\n' | grep -nx seconds | cut -d: -f1)
+    [ -n "$sc" ]
+    # every column but seconds is equal, byte for byte
+    diff <(cut -f"$sc" --complement a.tsv) <(cut -f"$sc" --complement b.tsv)
+    run sh "$ROOT/pipelines/same-records.sh" a.tsv b.tsv
+    assert_success
+    # seconds is found by name, wherever it is; any other difference is shown
+    awk -F '\t' -v OFS='\t' -v c="$sc" '{ $c = (NR == 1 ? "seconds" : 99.5) } 1' b.tsv > slow.tsv
+    run sh "$ROOT/pipelines/same-records.sh" a.tsv slow.tsv
+    assert_success
+    awk -F '\t' -v OFS='\t' 'NR == 3 { $1 = "c9" } 1' b.tsv > other.tsv
+    run sh "$ROOT/pipelines/same-records.sh" a.tsv other.tsv
+    assert_failure
+    assert_output --partial "c9"
+}
+
+@test "every tool: a write error on stdout is said once (exit 1), a closed pipe ends it quietly" {
+    [ -c /dev/full ] || skip "no /dev/full"
+    space-gen "$FIX/model" > s.tsv
+    cmds=("space-gen $FIX/model" "space-gen --space s.tsv --sample 500" "propose --space s.tsv --batch 20 -q"
+        "pareto -o sa:max $FIX/cfg.tsv" "transfer --task x $FIX/cfg.tsv"
+        "tokenize --vocab $FIX/vocab.txt --text sentence $FIX/train.tsv"
+        "task-info --text-a sentence --label label $FIX/train.tsv" "task-info --text-a sentence --label label --show 200 $FIX/train.tsv"
+        "model-info $FIX/model"
+        "train-eval -q --model $FIX/model --task custom --text-a sentence --label label --train $FIX/train.tsv --dev $FIX/dev.tsv --epochs 1 --batch 16 $FIX/cfg.tsv")
+    for c in "${cmds[@]}"; do
+        t=${c%% *}
+        run bash -c "$c > /dev/full"
+        [ "$status" -eq 1 ] || fail "$c > /dev/full: exit $status"
+        [ "${#lines[@]}" -eq 1 ] || fail "$c > /dev/full: ${#lines[@]} lines: $output"
+        [[ "$output" == "$t: "*"write error: No space left on device" ]] || fail "$c > /dev/full: $output"
+        run --separate-stderr bash -c "$c | head -c 10"
+        assert_success
+        [ -z "$stderr" ] || fail "$c | head: $stderr"
+    done
+}
+
+@test "a lone CR ends a line: each record after one has its own line number (fuzz finding)" {
+    # a CR-only file: the bad record is on line 3, not on line 1 with all the others
+    printf 'id\tscore\tparams\ra\t0.5\t1\rb\tx\t2\r' > cr.tsv
+    run --separate-stderr pareto cr.tsv
+    assert_failure 1
+    [ "$stderr" = "pareto: cr.tsv:3: column 'score': not a finite number: 'x'" ]
+    # propose's history: a duplicate id after a lone CR names two different lines
+    space-gen "$FIX/model" > s.tsv
+    printf 'id\tsa\tpa\tpt\tl0\tl1\tscore\tstatus\nx\t8\t0\t0\t1\t1\t0.5\tok\rx\t4\t0\t0\t1\t1\t0.6\tok\n' > h.tsv
+    run --separate-stderr propose --space s.tsv --history h.tsv --batch 1 -q
+    assert_failure 1
+    [ "$stderr" = "propose: h.tsv:3: duplicate id 'x' (first on line 2)" ]
+    # CRLF is one line end, blank lines of any kind are counted; a CR inside quotes stays in the field
+    printf 'id\tscore\tparams\r\n\r\r\na\t0.5\t1\n\rb\tx\t1\n' > mixed.tsv
+    run --separate-stderr pareto mixed.tsv
+    [ "$stderr" = "pareto: mixed.tsv:6: column 'score': not a finite number: 'x'" ]
+    printf 'id,score,params\na,0.5,"1\r2"\n' > q.csv
+    run pareto -o score:max q.csv
+    assert_success
+    [ "$(printf '%s\n' "$output" | tail -n 1)" = "$(printf 'a,0.5,"1\r2"')" ]
+}

@@ -3,6 +3,9 @@
 # means with tolerances, and the rescore stage's choice of seeds.
 load test_helper
 
+# every test works in its own directory, never in the repository
+setup() { cd "$BATS_TEST_TMPDIR"; }
+
 @test "seedstats: mean, sample sd, se, min, max per configuration; failed runs counted apart" {
     printf 'id\tconfig_id\tseed\tsa\tl0\ttask\tscore\tparams\tparams_pct\tstatus\n' > r.tsv
     printf 'x~s43\tx\t43\t2\t1\tt\t0.50\t10\t0.1\tok\n' >> r.tsv
