@@ -7,7 +7,7 @@
 #                           FUZZ_SECONDS (10) on a copy of its seed corpus
 #                           tests/fuzz/corpus/NAME; fails on any crash, leak or
 #                           failed check (the input is left in build-fuzz/run/NAME/).
-#                           make fuzz-NAME runs one; results: tests/fuzz/RESULTS.md
+#                           make fuzz-NAME runs one; results: bench/RESULTS.md
 # User CFLAGS/LDFLAGS/CPPFLAGS are respected; PREFIX and DESTDIR affect install only.
 
 PREFIX  ?= /usr/local
@@ -98,7 +98,7 @@ uninstall:
 	for b in $(BINS); do rm -f $(DESTDIR)$(BINDIR)/$${b#bin/}; done
 	for m in $(MANS); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m#man/}; done
 
-# ---- fuzzing (see the top of this file and tests/fuzz/RESULTS.md) ----
+# ---- fuzzing (see the top of this file and bench/RESULTS.md) ----
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 10
 # libFuzzer options for every run (a slow input counts as a failure).
