@@ -155,21 +155,14 @@ static int is_dir(const char *p)
  * DIR/ID (for --load, DIR itself when it holds a saved record). */
 static char *saved_dir(const char *tmpl, const char *id, int loading)
 {
-    const char *p = strstr(tmpl, "{id}");
-    if (p) {
-        size_t n = strlen(tmpl) + strlen(id);
-        char *s = xmalloc(n + 1);
-        snprintf(s, n + 1, "%.*s%s%s", (int)(p - tmpl), tmpl, id, p + 4);
-        return s;
-    }
-    if (loading) {
-        char *f = dir_file(tmpl, TE_MODULES_FILE);
+    if (loading && !strstr(tmpl, "{id}")) {
+        char *f = dir_file(tmpl, BERT_MODULES_FILE);
         int here = exists(f);
         free(f);
         if (here)
             return xstrdup(tmpl);
     }
-    return dir_file(tmpl, id);
+    return id_path(tmpl, id, 1);
 }
 
 /* --save: DIR (without {id}) is created if missing; its parent, or the
@@ -189,15 +182,12 @@ static void check_save_dir(const char *tmpl)
 static int write_predictions(const char *tmpl, const char *id, const task_spec *sp, const te_set *dev,
                              const te_result *r, char *err, size_t errlen)
 {
-    char path[4096];
-    const char *p = strstr(tmpl, "{id}");
-    if (p)
-        snprintf(path, sizeof path, "%.*s%s%s", (int)(p - tmpl), tmpl, id, p + 4);
-    else
-        snprintf(path, sizeof path, "%s", tmpl);
+    char *path = id_path(tmpl, id, 0);
+    int rc = -1;
     atomic_file af;
     if (atomic_open(&af, path) < 0) {
         errf(err, errlen, path, 0, "cannot write predictions: %s", strerror(errno));
+        free(path);
         return -1;
     }
     fprintf(af.f, "index\tprediction");
@@ -217,11 +207,12 @@ static int write_predictions(const char *tmpl, const char *id, const task_spec *
                 fprintf(af.f, "\t%.9g", (double)r->pred_logits[(size_t)i * (size_t)r->n_out + (size_t)c]);
         fprintf(af.f, "\n");
     }
-    if (atomic_commit(&af) < 0) {
+    if (atomic_commit(&af) < 0)
         errf(err, errlen, path, 0, "cannot write predictions: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
+    else
+        rc = 0;
+    free(path);
+    return rc;
 }
 
 int main(int argc, char **argv)

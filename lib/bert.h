@@ -307,6 +307,8 @@ int bert_save_kinds(const bert_model *m, const char *dir, st_dtype dtype, unsign
  * is what bert_opts.modules loads. */
 int bert_save_modules(const bert_model *m, const char *path, const char *const *extra, char *err,
                       size_t errlen);
+/* Its file name inside a saved record's directory (train-eval --save). */
+#define BERT_MODULES_FILE "modules.safetensors"
 /* The kind bits of the tensors training changes (see bert_save_modules). */
 unsigned bert_trained_kinds(const bert_model *m);
 void bert_free(bert_model *m);

@@ -13,7 +13,6 @@
 
 #include "hfconfig.h"
 #include "record.h"
-#include "traineval.h"
 #include "util.h"
 
 int export_format_parse(const char *s)
@@ -35,7 +34,7 @@ int export_open(export_saved *s, const char *dir, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
     s->dir = xstrdup(dir);
-    s->path = dir_file(dir, TE_MODULES_FILE);
+    s->path = dir_file(dir, BERT_MODULES_FILE);
     char *cpath = dir_file(dir, "config.json");
     int rc = hfconfig_load(cpath, &s->cfg, err, errlen);
     free(cpath);
@@ -693,18 +692,6 @@ out:
 
 /* ------------------------------------------------------------ export-modules(1) */
 
-static char *expand(const char *tmpl, const char *id, int join)
-{
-    const char *p = strstr(tmpl, "{id}");
-    if (p) {
-        size_t n = strlen(tmpl) + strlen(id) + 1;
-        char *s = xmalloc(n);
-        snprintf(s, n, "%.*s%s%s", (int)(p - tmpl), tmpl, id, p + 4);
-        return s;
-    }
-    return join ? dir_file(tmpl, id) : xstrdup(tmpl);
-}
-
 static const char *format_name(export_format f) { return f == EXPORT_PEFT ? "peft" : "adapters"; }
 
 /* Export one saved directory; dies with "export: FILE[:LINE]: ..." on failure. */
@@ -742,7 +729,7 @@ void export_run(const export_run_opts *o, char **args, int nargs, FILE *out)
                 if (export_open(&s, args[i], err, sizeof err) < 0)
                     die(EXIT_BADINPUT, "%s", err);
                 const char *id = *s.id ? s.id : args[i];
-                outdir = expand(o->output, id, 1);
+                outdir = id_path(o->output, id, 1);
                 export_close(&s);
             } else {
                 outdir = xstrdup(o->output);
@@ -788,8 +775,8 @@ void export_run(const export_run_opts *o, char **args, int nargs, FILE *out)
             if (c_status >= 0 && strcmp(rec_field(r, c_status), "ok"))
                 die_at(path, rec_line(r), "record '%s' has status '%s': nothing was saved for it", id,
                        rec_field(r, c_status));
-            char *dir = expand(o->saved, id, 1);
-            char *outdir = o->output ? expand(o->output, id, 1) : dir_file(dir, format_name(o->ex.format));
+            char *dir = id_path(o->saved, id, 1);
+            char *outdir = o->output ? id_path(o->output, id, 1) : dir_file(dir, format_name(o->ex.format));
             export_one(o, dir, outdir, path, rec_line(r));
             rec_row row = {0};
             for (int i = 0; i < rec_ncols(r); i++)

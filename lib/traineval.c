@@ -2,13 +2,12 @@
 #include "traineval.h"
 
 #include <errno.h>
-#include <sys/stat.h>
-
-#include "hfconfig.h"
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "hfconfig.h"
 
 void te_options_default(te_options *o)
 {
@@ -232,7 +231,7 @@ static int save_dir(const bert_model *m, const char *dir, const char *const *met
         errf(err, errlen, dir, 0, "cannot save: %s", strerror(ENOTDIR));
         return -1;
     }
-    char *c = dir_file(dir, "config.json"), *w = dir_file(dir, TE_MODULES_FILE);
+    char *c = dir_file(dir, "config.json"), *w = dir_file(dir, BERT_MODULES_FILE);
     int rc = hfconfig_save(c, &m->cfg, err, errlen);
     if (!rc)
         rc = bert_save_modules(m, w, meta, err, errlen);
@@ -261,7 +260,7 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
     bo.max_batch = o->batch;
     bo.max_seq = o->max_len;
     bo.seed = o->seed;
-    char *mod_path = o->load ? dir_file(o->load, TE_MODULES_FILE) : NULL;
+    char *mod_path = o->load ? dir_file(o->load, BERT_MODULES_FILE) : NULL;
     bo.modules = mod_path;
     if (mod_path && o->labels) {
         st_file *g = st_open(mod_path, err, sizeof err);

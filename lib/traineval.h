@@ -92,7 +92,5 @@ void te_result_free(te_result *r);
 void te_run(const te_options *o, const peft_config *pc, const task_spec *sp, const te_set *train,
             const te_set *dev, const task_dataset *dev_ds, const char *id, te_result *r);
 
-/* The modules file inside a directory written by te_run's save. */
-#define TE_MODULES_FILE "modules.safetensors"
 
 #endif

@@ -225,6 +225,17 @@ char *dir_file(const char *dir, const char *name)
     return p;
 }
 
+char *id_path(const char *tmpl, const char *id, int join)
+{
+    const char *p = strstr(tmpl, "{id}");
+    if (!p)
+        return join ? dir_file(tmpl, id) : xstrdup(tmpl);
+    size_t n = strlen(tmpl) + strlen(id) + 1;
+    char *s = xmalloc(n);
+    snprintf(s, n, "%.*s%s%s", (int)(p - tmpl), tmpl, id, p + 4);
+    return s;
+}
+
 static uint64_t splitmix64(uint64_t *x)
 {
     uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);

@@ -71,6 +71,9 @@ long cli_long(const char *opt, const char *v, long lo, long hi);
 double cli_double(const char *opt, const char *v, double lo, double hi, int open_lo);
 /* "DIR/NAME", newly allocated. */
 char *dir_file(const char *dir, const char *name);
+/* A per-record path: tmpl with its first "{id}" replaced by id; without
+ * "{id}", DIR/ID when join is set, else tmpl itself. Malloc'd. */
+char *id_path(const char *tmpl, const char *id, int join);
 
 /* Deterministic RNG (xoshiro256** seeded through splitmix64). */
 typedef struct { uint64_t s[4]; } rng_t;
