@@ -1,6 +1,8 @@
 /* model-info -- load and validate a checkpoint directory; print its
  * configuration and parameter counts as TSV. See model-info(1). */
 #include "bert.h"
+#include "checkpoint.h"
+#include "blas.h"
 #include "hfconfig.h"
 #include "safetensors.h"
 #include "util.h"

@@ -1,6 +1,7 @@
 /* model-init -- write a BERT checkpoint directory with random weights
  * (Hugging Face initialisation, seeded). See model-init(1). */
 #include "bert.h"
+#include "checkpoint.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -142,7 +143,7 @@ int main(int argc, char **argv)
     bert_model *m = bert_new(&c, &o, err, sizeof err);
     if (!m)
         die(EXIT_BADINPUT, "%s", err);
-    m->cfg.num_labels = c.num_labels; /* config.json carries what was asked */
+    bert_set_config_labels(m, c.num_labels); /* config.json carries what was asked */
     unsigned kinds = BERT_SAVE_BASE | (head ? 1u << BERT_T_HEAD : 0);
     if (bert_save_kinds(m, dir, dt, kinds, err, sizeof err))
         die(EXIT_BADINPUT, "%s", err);

@@ -2,6 +2,8 @@
  * text corpus (one text per line). See pretrain(1); the logic is in
  * lib/pretrain.c. */
 #include "bert.h"
+#include "checkpoint.h"
+#include "blas.h"
 #include "hfconfig.h"
 #include "pretrain.h"
 #include "record.h"
@@ -95,11 +97,7 @@ static st_dtype save_dtype = ST_F32;
 static void save_checkpoint(bert_model *m, const char *dir, const char *vocab, int *vocab_done)
 {
     char err[1024];
-    int full = m->peft.full;
-    m->peft.full = 0;
-    int rc = bert_save(m, dir, save_dtype, err, sizeof err);
-    m->peft.full = full;
-    if (rc)
+    if (bert_save_encoder(m, dir, save_dtype, err, sizeof err))
         die(EXIT_BADINPUT, "%s", err);
     if (!*vocab_done) {
         copy_vocab(vocab, dir);

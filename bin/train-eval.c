@@ -11,6 +11,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "blas.h"
+#include "checkpoint.h"
 #include "configrec.h"
 #include "hfconfig.h"
 #include "record.h"

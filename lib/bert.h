@@ -88,7 +88,7 @@
  *    10*H + 2*I + NH*(pt + max_seq) floats (+ masks when dropout is on),
  *    e.g. ~2.9 GB for bert-base at 32 x 128 with every layer trainable.
  *    A model is used by one thread at a time (OpenBLAS threads inside).
- *  - checkpoints: names are looked up as NAME, "bert."NAME, and for
+ *  - checkpoints (lib/checkpoint.c): names are looked up as NAME, "bert."NAME, and for
  *    LayerNorm weight/bias also the old gamma/beta; F32/F16/BF16/F64 are
  *    converted to float; tensors the model does not use are ignored.
  *    Every base tensor except the pooler is required. A checkpoint carrying
@@ -98,7 +98,8 @@
  *    lora_alpha, prefix_mid, layers, full, task, head), which bert_load uses
  *    when the caller passes no PEFT configuration.
  *
- * API (typical training loop in train-eval):
+ * API (typical training loop in train-eval; bert_load and bert_save are in
+ * checkpoint.h):
  *
  *   bert_opts o; bert_opts_default(&o);
  *   o.peft = &pc; o.task = BERT_TASK_CLS; o.num_labels = 2;
@@ -290,34 +291,18 @@ typedef struct bert_model {
 /* Build a model with freshly initialised weights (seeded by o->seed).
  * Returns NULL with err set on an invalid configuration. */
 bert_model *bert_new(const bert_config *c, const bert_opts *o, char *err, size_t errlen);
-/* Load DIR/config.json + DIR/model.safetensors (see above). */
-bert_model *bert_load(const char *dir, const bert_opts *o, char *err, size_t errlen);
-/* Write DIR/config.json and DIR/model.safetensors (atomically; DIR is
- * created if missing). dtype ST_F32, ST_F16 or ST_BF16. Returns 0 or -1. */
-int bert_save(const bert_model *m, const char *dir, st_dtype dtype, char *err, size_t errlen);
-/* The same, writing only tensors whose kind bit (1 << bert_tensor_kind) is
- * set in kinds, e.g. a base checkpoint without head: BERT_SAVE_BASE. */
-#define BERT_SAVE_ALL 0xfu
-#define BERT_SAVE_BASE ((1u << BERT_T_BASE) | (1u << BERT_T_POOLER))
-int bert_save_kinds(const bert_model *m, const char *dir, st_dtype dtype, unsigned kinds,
-                    char *err, size_t errlen);
-/* The trained tensors alone (PEFT modules and head; the pooler with an HF
- * head; everything with full fine-tuning) as F32 safetensors at path, with
- * the PEFT metadata and the extra metadata pairs (NULL-terminated). The file
- * is what bert_opts.modules loads. */
-int bert_save_modules(const bert_model *m, const char *path, const char *const *extra, char *err,
-                      size_t errlen);
-/* Its file name inside a saved record's directory (train-eval --save). */
-#define BERT_MODULES_FILE "modules.safetensors"
-/* The kind bits of the tensors training changes (see bert_save_modules). */
-unsigned bert_trained_kinds(const bert_model *m);
+/* What bert_new and bert_load (checkpoint.h) share: a model for c and the
+ * PEFT configuration p (o->peft is not read), with o's task, head (AUTO:
+ * AutoPEFT), labels, buffer sizes and dropout, its weights NOT initialised. */
+bert_model *bert_build(const bert_config *c, const peft_config *p, const bert_opts *o, char *err,
+                       size_t errlen);
+/* Initialise every tensor i with !present[i] (present NULL: all), each
+ * from its own stream seeded by (seed, name) (see above). */
+void bert_init_missing(bert_model *m, const unsigned char *present, uint64_t seed);
+/* The num_labels that a saved config.json records (0: none), e.g. for a
+ * checkpoint without head; the model's outputs (m->C) do not change. */
+void bert_set_config_labels(bert_model *m, int num_labels);
 void bert_free(bert_model *m);
-
-/* Read the PEFT configuration / task / head from safetensors metadata (keys
- * of tests/golden/README.md). Returns 1 if found, 0 if the file carries
- * none (outputs untouched), -1 on a malformed value (err set). */
-int bert_meta_parse(const st_file *f, int n_layers, peft_config *p, bert_task *task,
-                    bert_head_kind *head, char *err, size_t errlen);
 
 /* Training mode switches dropout on (probabilities from the config). */
 void bert_set_training(bert_model *m, int on);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "hfconfig.h"
 #include "record.h"
 #include "util.h"

@@ -330,6 +330,46 @@ fail:
 /* ---- conversion ---- */
 
 /* IEEE half -> float, exact (subnormals, inf, NaN with payload). */
+uint16_t st_f32_to_f16(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    uint32_t sign = (u >> 16) & 0x8000;
+    int32_t exp = (int32_t)((u >> 23) & 0xff);
+    uint32_t man = u & 0x7fffff;
+    if (exp == 0xff) /* inf / nan */
+        return (uint16_t)(sign | 0x7c00 | (man ? 0x200 : 0));
+    int32_t e = exp - 127 + 15;
+    if (e >= 31)
+        return (uint16_t)(sign | 0x7c00);
+    if (e <= 0) { /* subnormal or zero */
+        if (e < -10)
+            return (uint16_t)sign;
+        man |= 0x800000;
+        int shift = 14 - e;
+        uint32_t h = man >> shift;
+        uint32_t rem = man & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (h & 1)))
+            h++;
+        return (uint16_t)(sign | h);
+    }
+    uint32_t h = ((uint32_t)e << 10) | (man >> 13);
+    uint32_t rem = man & 0x1fff;
+    if (rem > 0x1000 || (rem == 0x1000 && (h & 1)))
+        h++; /* may carry into the exponent: still correct (up to inf) */
+    return (uint16_t)(sign | h);
+}
+
+uint16_t st_f32_to_bf16(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    if ((u & 0x7f800000) == 0x7f800000 && (u & 0x7fffff))
+        return (uint16_t)((u >> 16) | 0x40);
+    u += 0x7fff + ((u >> 16) & 1);
+    return (uint16_t)(u >> 16);
+}
+
 float st_f16_to_f32(uint16_t h)
 {
     uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
@@ -453,6 +493,23 @@ int st_to_i64(const st_file *f, const st_tensor *t, long long *dst, char *err, s
 
 /* ---- writing ---- */
 
+/* F32 data as little-endian F16 or BF16, converted a block at a time. */
+static int write_half(FILE *f, const float *x, long long n, st_dtype dt)
+{
+    unsigned char buf[8192];
+    for (long long i = 0; i < n;) {
+        size_t k = 0;
+        for (; i < n && k < sizeof buf; i++, k += 2) {
+            uint16_t h = dt == ST_F16 ? st_f32_to_f16(x[i]) : st_f32_to_bf16(x[i]);
+            buf[k] = (unsigned char)(h & 0xff);
+            buf[k + 1] = (unsigned char)(h >> 8);
+        }
+        if (fwrite(buf, 1, k, f) != k)
+            return 0;
+    }
+    return 1;
+}
+
 int st_write(const char *path, const st_out *t, int n, const char *const *meta, char *err, size_t errlen)
 {
     cJSON *root = cJSON_CreateObject();
@@ -503,10 +560,14 @@ int st_write(const char *path, const st_out *t, int n, const char *const *meta, 
             errf(err, errlen, path, 0, "tensor '%s': exactly one of data (F32) and i64 must be set", nm);
             goto out;
         }
-        int is64 = t[i].i64 != NULL;
-        unsigned long long nb = (unsigned long long)numel * (is64 ? 8u : 4u);
+        int is64 = t[i].i64 != NULL, half = !is64 && (t[i].dtype == ST_F16 || t[i].dtype == ST_BF16);
+        if (!is64 && !half && t[i].dtype != ST_F32) {
+            errf(err, errlen, path, 0, "tensor '%s': F32, F16 or BF16 output expected", nm);
+            goto out;
+        }
+        unsigned long long nb = (unsigned long long)numel * (is64 ? 8u : half ? 2u : 4u);
         cJSON *e = cJSON_AddObjectToObject(root, nm);
-        cJSON_AddStringToObject(e, "dtype", is64 ? "I64" : "F32");
+        cJSON_AddStringToObject(e, "dtype", is64 ? "I64" : !half ? "F32" : t[i].dtype == ST_F16 ? "F16" : "BF16");
         cJSON *sh = cJSON_AddArrayToObject(e, "shape");
         for (int d = 0; d < t[i].ndim; d++)
             cJSON_AddItemToArray(sh, cJSON_CreateNumber((double)t[i].shape[d]));
@@ -543,8 +604,10 @@ int st_write(const char *path, const st_out *t, int n, const char *const *meta, 
             continue;
         if (t[i].i64)
             ok = fwrite(t[i].i64, 8, (size_t)numel, af.f) == (size_t)numel;
-        else
+        else if (t[i].dtype == ST_F32)
             ok = fwrite(t[i].data, 4, (size_t)numel, af.f) == (size_t)numel;
+        else
+            ok = write_half(af.f, t[i].data, numel, t[i].dtype);
     }
     if (!ok) {
         errf(err, errlen, path, 0, "write error: %s", strerror(errno));

@@ -61,14 +61,19 @@ int st_to_i64(const st_file *f, const st_tensor *t, long long *dst, char *err, s
 /* Exact scalar conversions (subnormals, inf, NaN preserved). */
 float st_f16_to_f32(uint16_t h);
 float st_bf16_to_f32(uint16_t h);
+/* Round to nearest even (overflow to inf, subnormals kept, NaN stays NaN). */
+uint16_t st_f32_to_f16(float x);
+uint16_t st_f32_to_bf16(float x);
 
-/* Writing: every tensor is stored as F32 (or I64 when i64 != NULL). */
+/* Writing: float data is stored as dtype (F32, the zero default, or F16 /
+ * BF16, rounded to nearest even); I64 data when i64 != NULL. */
 typedef struct {
     const char *name;
     int ndim;
     long long shape[ST_MAX_DIMS];
-    const float *data;     /* F32 data, or NULL if i64 is used */
+    const float *data;     /* float data, or NULL if i64 is used */
     const long long *i64;  /* I64 data */
+    st_dtype dtype;        /* how data is stored: ST_F32 (0), ST_F16 or ST_BF16 */
 } st_out;
 
 /* Write atomically (temp file + rename). meta is a NULL-terminated list of

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "checkpoint.h"
 #include "hfconfig.h"
 
 void te_options_default(te_options *o)

@@ -97,11 +97,4 @@ void atomic_abort(atomic_file *a);
 /* Monotonic wall clock in seconds. */
 double now_seconds(void);
 
-/* Log the OpenBLAS kernel in use ("openblas: core=Prescott threads=2") to
- * stderr, with a hint when a slow fallback kernel was detected. */
-void log_openblas(FILE *f);
-/* The OPENBLAS_CORETYPE that suits this CPU (SKYLAKEX with AVX-512,
- * HASWELL or ZEN with AVX2), or NULL when no better kernel is known. */
-const char *openblas_suggested_core(void);
-
 #endif

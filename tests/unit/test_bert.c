@@ -9,6 +9,7 @@
  * rtol 1e-2 * max|grad| over the tensor (float32 loss rounding ~1e-7 gives
  * ~1e-5 of noise; measured differences are printed). */
 #include "bert.h"
+#include "checkpoint.h"
 #include "check.h"
 #include "ops.h"
 

@@ -12,6 +12,7 @@
  * export files themselves are compared byte for byte with a fresh export
  * by tests/export.bats. */
 #include "bert.h"
+#include "checkpoint.h"
 #include "check.h"
 
 #include <dirent.h>

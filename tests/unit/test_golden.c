@@ -19,6 +19,7 @@
  * Every trainable tensor of the engine must have a grad.NAME and every
  * grad.NAME must be a trainable tensor of the engine. */
 #include "bert.h"
+#include "checkpoint.h"
 #include "check.h"
 #include "ops.h"
 
