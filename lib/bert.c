@@ -1,7 +1,6 @@
 /* bert.c -- see bert.h */
 #include "bert.h"
 
-#include <cblas.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -314,26 +313,47 @@ static void layout_acts(bert_model *m, arena *a)
         m->logits = takef(a, B * m->C);
         m->probs = takef(a, B * m->C);
     }
+    bert_grad_acts *ga = &m->ga;
     if (pt > 0 && La > 0) {
         m->p_t1 = takef(a, pt * p->prefix_mid);
         m->p_kv = takef(a, pt * 2 * H * La);
-        m->dkv = takef(a, pt * 2 * H * La);
-        m->dt1 = takef(a, pt * p->prefix_mid);
-        m->dz1 = takef(a, pt * p->prefix_mid);
+        ga->dkv = takef(a, pt * 2 * H * La);
+        ga->dt1 = takef(a, pt * p->prefix_mid);
+        ga->dz1 = takef(a, pt * p->prefix_mid);
     }
     m->att_scratch = takef(a, 2 * T * (pt + T));
-    for (int i = 0; i < 12; i++)
-        m->d[i] = takef(a, BT * H);
-    m->dI[0] = takef(a, BT * Id);
-    m->dI[1] = NULL; /* unused: the GELU backward runs in place in dI[0] */
-    m->dqkv = takef(a, BT * 3 * H);
+    ga->dout = takef(a, BT * H);
+    ga->dinp = takef(a, BT * H);
+    ga->dres2 = takef(a, BT * H);
+    ga->dh = takef(a, BT * H);
+    ga->dln1 = takef(a, BT * H);
+    ga->dadapter = takef(a, BT * H);
+    ga->du = takef(a, BT * H);
+    ga->du_in = takef(a, BT * H);
+    ga->dfo = takef(a, BT * H);
+    ga->dres1 = takef(a, BT * H);
+    ga->dao = takef(a, BT * H);
+    ga->dctx = takef(a, BT * H);
+    ga->dfc = takef(a, BT * Id);
+    ga->dqkv = takef(a, BT * 3 * H);
     long bot = p->sa > p->pa ? p->sa : p->pa;
     if (p->lora > bot)
         bot = p->lora;
-    m->dbot[0] = takef(a, BT * (bot > 0 ? bot : 1));
-    m->dbot[1] = takef(a, BT * (bot > 0 ? bot : 1));
-    for (int i = 0; i < 6; i++)
-        m->dh[i] = takef(a, B * H);
+    ga->dbot_act = takef(a, BT * (bot > 0 ? bot : 1));
+    ga->dbot_z = takef(a, BT * (bot > 0 ? bot : 1));
+    ga->dht_d = takef(a, B * H);
+    ga->dht = takef(a, B * H);
+    ga->dhz = takef(a, B * H);
+    ga->dcls_d = takef(a, B * H);
+    ga->dcls = takef(a, B * H);
+    /* not live at the same time as the buffers whose memory they use */
+    m->proj = ga->dout;
+    ga->deln = ga->dres2;
+    ga->desum = ga->dh;
+    ga->dmdec = ga->dln1;
+    ga->dmln = ga->dinp;
+    ga->dmg = ga->dres2;
+    ga->dmz = ga->dh;
 }
 
 static int lowest_trainable_layer(const bert_model *m)
@@ -602,18 +622,14 @@ static void layer_forward(bert_model *m, int l, const float *x, int B, int T, fl
     const bert_layer_w *w = &m->w.layer[l];
     bert_layer_acts *a = &m->la[l];
     int H = c->hidden, Id = c->intermediate, NH = c->heads, hd = H / NH, BT = B * T;
-    float *tmp = m->d[0];
+    float *tmp = m->proj;
     /* QKV in one GEMM, then LoRA: q += s (x A^T) B^T, v likewise */
     linear_forward(a->qkv, x, w->qkv_w, w->qkv_b, BT, H, 3 * H);
     if (w->lq_a) {
         int r = m->peft.lora;
         float s = m->peft.lora_alpha / (float)r;
-        linear_forward(a->lq, x, w->lq_a, NULL, BT, H, r);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, BT, H, r, s, a->lq, r, w->lq_b, r,
-                    1.0f, a->qkv, 3 * H);
-        linear_forward(a->lv, x, w->lv_a, NULL, BT, H, r);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, BT, H, r, s, a->lv, r, w->lv_b, r,
-                    1.0f, a->qkv + 2 * H, 3 * H);
+        lora_forward(a->qkv, a->lq, x, w->lq_a, w->lq_b, s, 3 * H, BT, H, H, r);
+        lora_forward(a->qkv + 2 * H, a->lv, x, w->lv_a, w->lv_b, s, 3 * H, BT, H, H, r);
     }
     long off;
     int pt = prefix_slice(m, l, &off), ldp = 2 * H * peft_active_layers(&m->peft);
@@ -629,24 +645,15 @@ static void layer_forward(bert_model *m, int l, const float *x, int B, int T, fl
     linear_forward(a->h, a->fcg, w->fo_w, w->fo_b, BT, Id, H);
     dropout_forward(a->h, a->fo_keep, a->h, ph, rng, BT * H);
     residual_forward(a->res2, a->h, a->ln1, BT * H);
-    if (w->sa_dw) {
-        int sa = m->peft.sa;
+    if (w->sa_dw) { /* serial adapter on u = LN(h + ln1) */
         residual_forward(a->u_in, a->h, a->ln1, BT * H);
         layernorm_forward(a->u, a->u_mean, a->u_rstd, a->u_in, w->ln2_w, w->ln2_b, c->ln_eps, BT, H);
-        linear_forward(a->sa_a, a->u, w->sa_dw, w->sa_db, BT, H, sa);
-        relu_forward(a->sa_a, a->sa_a, BT * sa);
-        linear_forward(tmp, a->sa_a, w->sa_uw, w->sa_ub, BT, sa, H);
-        for (long i = 0; i < (long)BT * H; i++)
-            a->res2[i] += tmp[i];
+        adapter_forward(a->res2, a->sa_a, tmp, a->u, w->sa_dw, w->sa_db, w->sa_uw, w->sa_ub, 1.0f,
+                        BT, H, m->peft.sa);
     }
-    if (w->pa_dw) {
-        int pa_ = m->peft.pa;
-        linear_forward(a->pa_a, a->ln1, w->pa_dw, w->pa_db, BT, H, pa_);
-        relu_forward(a->pa_a, a->pa_a, BT * pa_);
-        linear_forward(tmp, a->pa_a, w->pa_uw, w->pa_ub, BT, pa_, H);
-        for (long i = 0; i < (long)BT * H; i++)
-            a->res2[i] += 4.0f * tmp[i];
-    }
+    if (w->pa_dw) /* parallel adapter on ln1, scaled by 4 */
+        adapter_forward(a->res2, a->pa_a, tmp, a->ln1, w->pa_dw, w->pa_db, w->pa_uw, w->pa_ub, 4.0f,
+                        BT, H, m->peft.pa);
     layernorm_forward(a->out, a->ln2_mean, a->ln2_rstd, a->res2, w->ln2_w, w->ln2_b, c->ln_eps, BT, H);
 }
 
@@ -796,8 +803,8 @@ static void layer_backward(bert_model *m, int l, const float *x, const float *do
     int H = c->hidden, Id = c->intermediate, NH = c->heads, hd = H / NH, BT = B * T;
     long n = (long)BT * H;
     float ph = m->p_hid;
-    float *dres2 = m->d[2], *dh = m->d[3], *dln1 = m->d[4], *tmp = m->d[5], *du = m->d[6];
-    float *du_in = m->d[7], *dfo = m->d[8], *dres1 = m->d[9], *dao = m->d[10], *dctx = m->d[11];
+    const bert_grad_acts *ga = &m->ga;
+    float *dres2 = ga->dres2, *dh = ga->dh, *dln1 = ga->dln1;
 
     /* Below the output adapters, the gradient is needed only for the
      * layer input (dx), trainable base weights (full: then dx is set too),
@@ -812,43 +819,31 @@ static void layer_backward(bert_model *m, int l, const float *x, const float *do
         memcpy(dh, dres2, sizeof(float) * n);
         memcpy(dln1, dres2, sizeof(float) * n);
     }
-    if (w->pa_dw) {
-        int pa = m->peft.pa;
-        for (long i = 0; i < n; i++)
-            tmp[i] = 4.0f * dres2[i];
-        float *da = m->dbot[0], *dz = m->dbot[1];
-        zero(da, (long)BT * pa);
-        linear_backward(da, g->pa_uw, g->pa_ub, tmp, a->pa_a, w->pa_uw, BT, pa, H);
-        zero(dz, (long)BT * pa);
-        relu_backward(dz, a->pa_a, da, BT * pa);
-        linear_backward(need_below ? dln1 : NULL, g->pa_dw, g->pa_db, dz, a->ln1, w->pa_dw, BT, H, pa);
-    }
+    if (w->pa_dw)
+        adapter_backward(need_below ? dln1 : NULL, g->pa_dw, g->pa_db, g->pa_uw, g->pa_ub,
+                         ga->dadapter, ga->dbot_act, ga->dbot_z, dres2, a->pa_a, a->ln1, w->pa_dw,
+                         w->pa_uw, 4.0f, BT, H, m->peft.pa);
     if (w->sa_dw) {
-        int sa = m->peft.sa;
-        float *da = m->dbot[0], *dz = m->dbot[1];
-        zero(da, (long)BT * sa);
-        linear_backward(da, g->sa_uw, g->sa_ub, dres2, a->sa_a, w->sa_uw, BT, sa, H);
-        zero(dz, (long)BT * sa);
-        relu_backward(dz, a->sa_a, da, BT * sa);
         if (need_below)
-            zero(du, n);
-        linear_backward(need_below ? du : NULL, g->sa_dw, g->sa_db, dz, a->u, w->sa_dw, BT, H, sa);
+            zero(ga->du, n);
+        adapter_backward(need_below ? ga->du : NULL, g->sa_dw, g->sa_db, g->sa_uw, g->sa_ub, NULL,
+                         ga->dbot_act, ga->dbot_z, dres2, a->sa_a, a->u, w->sa_dw, w->sa_uw, 1.0f,
+                         BT, H, m->peft.sa);
         if (need_below) {
-            zero(du_in, n);
-            layernorm_backward(du_in, g->ln2_w, g->ln2_b, du, a->u_in, w->ln2_w, a->u_mean, a->u_rstd, BT, H);
-            residual_backward(dh, dln1, du_in, n);
+            zero(ga->du_in, n);
+            layernorm_backward(ga->du_in, g->ln2_w, g->ln2_b, ga->du, a->u_in, w->ln2_w, a->u_mean,
+                               a->u_rstd, BT, H);
+            residual_backward(dh, dln1, ga->du_in, n);
         }
     }
     if (!need_below)
         return;
+    float *dfo = ga->dfo, *dfc = ga->dfc, *dres1 = ga->dres1, *dao = ga->dao, *dctx = ga->dctx;
     zero(dfo, n);
     dropout_backward(dfo, a->fo_keep, dh, ph, n);
-    /* dfcg (BT,I) = dfo W_fo written by the GEMM (beta 0, no zeroing pass),
-     * then the GELU backward in place: dI[0] holds dfcg, then dfch */
-    float *dfc = m->dI[0];
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, BT, Id, H, 1.0f, dfo, H, w->fo_w, Id,
-                0.0f, dfc, Id);
-    linear_backward(NULL, g->fo_w, g->fo_b, dfo, a->fcg, w->fo_w, BT, Id, H);
+    /* dfc = dfo W_fo overwritten (no zeroing pass), then the GELU backward
+     * in place: dfc holds the gradient wrt fcg, then wrt fch */
+    linear_backward_set(dfc, g->fo_w, g->fo_b, dfo, a->fcg, w->fo_w, BT, Id, H);
     gelu_backward_set(dfc, a->fch, dfc, BT * Id);
     linear_backward(dln1, g->fc_w, g->fc_b, dfc, a->ln1, w->fc_w, BT, H, Id);
     zero(dres1, n);
@@ -862,32 +857,19 @@ static void layer_backward(bert_model *m, int l, const float *x, const float *do
     long off;
     int pt = prefix_slice(m, l, &off), ldp = 2 * H * peft_active_layers(&m->peft);
     const float *pk = pt ? m->p_kv + off : NULL, *pv = pt ? pk + H : NULL;
-    float *dpk = pt ? m->dkv + off : NULL, *dpv = pt ? dpk + H : NULL;
-    zero(m->dqkv, (long)BT * 3 * H);
-    attention_backward(m->dqkv, dpk, dpv, m->att_scratch, dctx, a->att, a->att_keep, a->qkv, pk, pv,
+    float *dpk = pt ? ga->dkv + off : NULL, *dpv = pt ? dpk + H : NULL;
+    zero(ga->dqkv, (long)BT * 3 * H);
+    attention_backward(ga->dqkv, dpk, dpv, m->att_scratch, dctx, a->att, a->att_keep, a->qkv, pk, pv,
                        ldp, m->p_att, B, T, NH, hd, pt);
     if (w->lq_a) {
         int r = m->peft.lora;
         float s = m->peft.lora_alpha / (float)r;
-        for (int j = 0; j < 2; j++) {
-            const float *A = j ? w->lv_a : w->lq_a, *Bm = j ? w->lv_b : w->lq_b;
-            float *gA = j ? g->lv_a : g->lq_a, *gB = j ? g->lv_b : g->lq_b;
-            const float *xa = j ? a->lv : a->lq;
-            const float *dq = m->dqkv + (j ? 2 * H : 0);
-            float *dxa = m->dbot[0];
-            /* dxa (BT,r) = s dq B;  dB (H,r) += s dq^T xa;  dA (r,H) += dxa^T x;  dx += dxa A */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, BT, r, H, s, dq, 3 * H, Bm, r,
-                        0.0f, dxa, r);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, r, BT, s, dq, 3 * H, xa, r,
-                        1.0f, gB, r);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r, H, BT, 1.0f, dxa, r, x, H,
-                        1.0f, gA, H);
-            if (dx)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, BT, H, r, 1.0f, dxa, r, A,
-                            H, 1.0f, dx, H);
-        }
+        lora_backward(dx, g->lq_a, g->lq_b, ga->dbot_act, ga->dqkv, a->lq, x, w->lq_a, w->lq_b, s,
+                      3 * H, BT, H, H, r);
+        lora_backward(dx, g->lv_a, g->lv_b, ga->dbot_act, ga->dqkv + 2 * H, a->lv, x, w->lv_a,
+                      w->lv_b, s, 3 * H, BT, H, H, r);
     }
-    linear_backward(dx, g->qkv_w, g->qkv_b, m->dqkv, x, w->qkv_w, BT, H, 3 * H);
+    linear_backward(dx, g->qkv_w, g->qkv_b, ga->dqkv, x, w->qkv_w, BT, H, 3 * H);
 }
 
 void bert_backward(bert_model *m)
@@ -899,14 +881,15 @@ void bert_backward(bert_model *m)
     long n = (long)BT * H;
     float ph = m->p_hid;
     int need_enc = m->bwd_stop < L || m->full_bwd;
-    float *dtop = m->d[0];
+    const bert_grad_acts *ga = &m->ga;
+    float *dtop = ga->dout;
     /* head */
     if (m->task == BERT_TASK_MLM) {
         int V = c->vocab_size;
         const float *x = m->la[L - 1].out;
         int Nm = m->n_mrow;
         crossentropy_backward(m->probs, m->probs, m->labels_copy, 1.0f, Nm, V); /* probs -> dlogits */
-        float *dmln = m->d[1], *dmg = m->d[2], *dmz = m->d[3], *dc = m->d[4];
+        float *dmln = ga->dmln, *dmg = ga->dmg, *dmz = ga->dmz, *dc = ga->dmdec;
         zero(dc, (long)Nm * H);
         linear_backward(dc, m->g.wte, m->g.mbias, m->probs, m->mln, m->w.wte, Nm, H, V);
         zero(dmln, n);
@@ -930,7 +913,7 @@ void bert_backward(bert_model *m)
         } else {
             crossentropy_backward(dlog, m->probs, m->labels_copy, 1.0f, B, C);
         }
-        float *dht_d = m->dh[0], *dht = m->dh[1], *dhz = m->dh[2], *dcls_d = m->dh[3], *dcls = m->dh[4];
+        float *dht_d = ga->dht_d, *dht = ga->dht, *dhz = ga->dhz, *dcls_d = ga->dcls_d, *dcls = ga->dcls;
         zero(dht_d, (long)B * H);
         linear_backward(dht_d, gow, gob, dlog, m->ht_d, ow, B, H, C);
         zero(dht, (long)B * H);
@@ -949,9 +932,9 @@ void bert_backward(bert_model *m)
     }
     if (!need_enc)
         return;
-    if (m->dkv)
-        zero(m->dkv, (long)m->peft.pt * 2 * H * peft_active_layers(&m->peft));
-    float *dcur = m->d[0], *dnext = m->d[1];
+    if (ga->dkv)
+        zero(ga->dkv, (long)m->peft.pt * 2 * H * peft_active_layers(&m->peft));
+    float *dcur = ga->dout, *dnext = ga->dinp;
     int stop = m->full_bwd ? 0 : m->bwd_stop;
     for (int l = L - 1; l >= stop; l--) {
         const float *x = l > 0 ? m->la[l - 1].out : m->x0;
@@ -964,21 +947,21 @@ void bert_backward(bert_model *m)
         dnext = t;
     }
     if (m->full_bwd) {
-        float *deln = m->d[2], *desum = m->d[3];
+        float *deln = ga->deln, *desum = ga->desum;
         zero(deln, n);
         dropout_backward(deln, m->e_keep, dcur, ph, n);
         zero(desum, n);
         layernorm_backward(desum, m->g.eln_w, m->g.eln_b, deln, m->esum, m->w.eln_w, m->e_mean, m->e_rstd, BT, H);
         embed_backward(m->g.wte, m->g.wpe, m->g.wtt, desum, m->ids_copy, m->tids_copy, B, T, H);
     }
-    if (m->dkv) {
+    if (ga->dkv) {
         const peft_config *p = &m->peft;
         int La = peft_active_layers(p), mid = p->prefix_mid;
-        zero(m->dt1, (long)p->pt * mid);
-        linear_backward(m->dt1, m->g.pre_w2, m->g.pre_b2, m->dkv, m->p_t1, m->w.pre_w2, p->pt, mid, 2 * H * La);
-        zero(m->dz1, (long)p->pt * mid);
-        tanh_backward(m->dz1, m->p_t1, m->dt1, p->pt * mid);
-        linear_backward(m->g.pre_emb, m->g.pre_w0, m->g.pre_b0, m->dz1, m->w.pre_emb, m->w.pre_w0, p->pt, H, mid);
+        zero(ga->dt1, (long)p->pt * mid);
+        linear_backward(ga->dt1, m->g.pre_w2, m->g.pre_b2, ga->dkv, m->p_t1, m->w.pre_w2, p->pt, mid, 2 * H * La);
+        zero(ga->dz1, (long)p->pt * mid);
+        tanh_backward(ga->dz1, m->p_t1, ga->dt1, p->pt * mid);
+        linear_backward(m->g.pre_emb, m->g.pre_w0, m->g.pre_b0, ga->dz1, m->w.pre_emb, m->w.pre_w0, p->pt, H, mid);
     }
 }
 

@@ -221,6 +221,38 @@ typedef struct {
     float *out;                /* (B,T,H) layer output (own buffer per layer) */
 } bert_layer_acts;
 
+/* Activation gradients (llm.c's grads_acts), sized for (max_batch, max_seq)
+ * and used by one layer at a time; Nm = labelled MLM rows, m = max(sa, pa, r).
+ * Buffers that are never live together share memory (the layout says which). */
+typedef struct {
+    float *dout, *dinp;        /* (B,T,H) wrt the output and the input of the layer being
+                                  visited (swapped per layer); dout starts as the head's */
+    /* inside layer_backward, top down */
+    float *dres2;              /* (B,T,H) wrt res2, the input of output.LayerNorm */
+    float *dadapter;           /* (B,T,H) 4 * dres2: wrt the parallel adapter's up output */
+    float *dbot_act, *dbot_z;  /* (B,T,m) wrt an adapter bottleneck after / before ReLU;
+                                  dbot_act is also LoRA's d(x A^T) */
+    float *du, *du_in;         /* (B,T,H) wrt u = LN(u_in) and u_in = h + ln1 (serial adapter) */
+    float *dh;                 /* (B,T,H) wrt h, the FFN output after dropout */
+    float *dfo;                /* (B,T,H) wrt output.dense's output, before dropout */
+    float *dfc;                /* (B,T,I) wrt fcg, then in place wrt fch (GELU backward) */
+    float *dln1;               /* (B,T,H) wrt ln1, the FFN input */
+    float *dres1;              /* (B,T,H) wrt res1, the input of attention.output.LayerNorm */
+    float *dao;                /* (B,T,H) wrt attention.output.dense's output, before dropout */
+    float *dctx;               /* (B,T,H) wrt ctx, the attention context */
+    float *dqkv;               /* (B,T,3H) */
+    /* embeddings (full fine-tuning), after the layers */
+    float *deln, *desum;       /* (B,T,H) wrt eln and esum (memory of dres2, dh) */
+    /* MLM head, before the layers */
+    float *dmdec;              /* (Nm,H) wrt the decoder's input rows (memory of dln1) */
+    float *dmln, *dmg, *dmz;   /* (B,T,H) wrt mln, mg, mz (memory of dinp, dres2, dh) */
+    /* classification head, top down: (B,H) each */
+    float *dht_d, *dht, *dhz, *dcls_d, *dcls;
+    /* prefix MLP, after the layers */
+    float *dkv;                /* (pt, 2*H*La) wrt p_kv, accumulated by every layer */
+    float *dt1, *dz1;          /* (pt, mid) wrt the tanh output and input */
+} bert_grad_acts;
+
 /* A batch. Padding: attention_mask 0. */
 typedef struct {
     int B, T;
@@ -265,13 +297,10 @@ typedef struct bert_model {
     float *logits;             /* (B,C) or (B,T,V) for the last forward */
     float *probs;              /* same shape; softmax (CE), then dlogits */
     float *att_scratch;        /* (2, max_seq, pt + max_seq) */
-    /* backward scratch */
-    float *d[12];              /* (B,T,H) each */
-    float *dI[2];              /* (B,T,I); dI[1] unused (NULL) */
-    float *dqkv;               /* (B,T,3H) */
-    float *dbot[2];            /* (B,T,max(sa,pa,r)) */
-    float *dkv, *dt1, *dz1;    /* (pt, 2*H*La), (pt, mid) x2 */
-    float *dh[6];              /* (B,H) */
+    float *proj;               /* (B,T,H) forward scratch: attention.output.dense and adapter up
+                                  outputs before they are added (memory of ga.dout, which the
+                                  backward fills only after the forward is done) */
+    bert_grad_acts ga;         /* activation gradients of the backward pass */
 
     /* state */
     int training;

@@ -290,12 +290,13 @@ void linear_forward(float *out, const float *inp, const float *W, const float *b
                 b ? 1.0f : 0.0f, out, OC);
 }
 
-OPS_HOT void linear_backward(float *dinp, float *dW, float *db, const float *dout,
-                             const float *inp, const float *W, int N, int IC, int OC)
+/* linear_backward with dinp accumulated (beta 1) or overwritten (beta 0). */
+OPS_INLINE void linear_bwd(float *dinp, float beta, float *dW, float *db, const float *dout,
+                           const float *inp, const float *W, int N, int IC, int OC)
 {
     if (dinp)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, IC, OC, 1.0f, dout, OC, W, IC,
-                    1.0f, dinp, IC);
+                    beta, dinp, IC);
     if (dW)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, IC, N, 1.0f, dout, OC, inp, IC,
                     1.0f, dW, IC);
@@ -305,6 +306,78 @@ OPS_HOT void linear_backward(float *dinp, float *dW, float *db, const float *dou
             for (int o = 0; o < OC; o++)
                 db[o] += d[o];
         }
+}
+
+OPS_HOT void linear_backward(float *dinp, float *dW, float *db, const float *dout,
+                             const float *inp, const float *W, int N, int IC, int OC)
+{
+    linear_bwd(dinp, 1.0f, dW, db, dout, inp, W, N, IC, OC);
+}
+
+OPS_HOT void linear_backward_set(float *dinp, float *dW, float *db, const float *dout,
+                                 const float *inp, const float *W, int N, int IC, int OC)
+{
+    linear_bwd(dinp, 0.0f, dW, db, dout, inp, W, N, IC, OC);
+}
+
+void lora_forward(float *out, float *xa, const float *inp, const float *A, const float *B,
+                  float scale, int ldo, int N, int IC, int OC, int r)
+{
+    linear_forward(xa, inp, A, NULL, N, IC, r);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, r, scale, xa, r, B, r, 1.0f, out,
+                ldo);
+}
+
+void lora_backward(float *dinp, float *dA, float *dB, float *dxa, const float *dout,
+                   const float *xa, const float *inp, const float *A, const float *B, float scale,
+                   int ldd, int N, int IC, int OC, int r)
+{
+    /* dxa (N,r) = scale dout B;  dB (OC,r) += scale dout^T xa;  dA (r,IC) += dxa^T inp;
+     * dinp (N,IC) += dxa A */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, r, OC, scale, dout, ldd, B, r, 0.0f,
+                dxa, r);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, r, N, scale, dout, ldd, xa, r, 1.0f,
+                dB, r);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r, IC, N, 1.0f, dxa, r, inp, IC, 1.0f, dA,
+                IC);
+    if (dinp)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, IC, r, 1.0f, dxa, r, A, IC, 1.0f,
+                    dinp, IC);
+}
+
+OPS_HOT void adapter_forward(float *out, float *act, float *up, const float *inp, const float *Wd,
+                             const float *bd, const float *Wu, const float *bu, float scale, int N,
+                             int C, int m)
+{
+    linear_forward(act, inp, Wd, bd, N, C, m);
+    relu_forward(act, act, N * m);
+    linear_forward(up, act, Wu, bu, N, m, C);
+    long n = (long)N * C;
+    if (scale == 1.0f)
+        for (long i = 0; i < n; i++)
+            out[i] += up[i];
+    else
+        for (long i = 0; i < n; i++)
+            out[i] += scale * up[i];
+}
+
+OPS_HOT void adapter_backward(float *dinp, float *dWd, float *dbd, float *dWu, float *dbu,
+                              float *dup, float *dact, float *dz, const float *dout,
+                              const float *act, const float *inp, const float *Wd, const float *Wu,
+                              float scale, int N, int C, int m)
+{
+    long n = (long)N * C;
+    const float *d = dout;
+    if (scale != 1.0f) {
+        for (long i = 0; i < n; i++)
+            dup[i] = scale * dout[i];
+        d = dup;
+    }
+    memset(dact, 0, sizeof(float) * (size_t)N * m);
+    linear_backward(dact, dWu, dbu, d, act, Wu, N, m, C);
+    memset(dz, 0, sizeof(float) * (size_t)N * m);
+    relu_backward(dz, act, dact, N * m);
+    linear_backward(dinp, dWd, dbd, dz, inp, Wd, N, C, m);
 }
 
 #define INV_SQRT2 0.70710678118654752440f

@@ -1,8 +1,13 @@
 /* ops.h -- forward/backward kernels of the BERT engine (llm.c style).
  *
  * Conventions:
- *  - row-major float32 flat buffers; shapes in comments; sizes last;
- *  - every matrix product goes through cblas_sgemm;
+ *  - naming: a layer's kernels are the pair xxx_forward / xxx_backward (as in
+ *    llm.c's train_gpt2.c; a _set variant overwrites instead of accumulating);
+ *    the few other public symbols carry the file's prefix (ops_expf, ops_erff);
+ *  - row-major float32 flat buffers; shapes in comments; sizes last (a row
+ *    stride such as ldo comes just before the sizes);
+ *  - every matrix product of the engine is in this file, through cblas_sgemm
+ *    (lib/bert.c calls no BLAS itself);
  *  - every *_backward ACCUMULATES (+=) into its input gradient and into
  *    parameter gradients (the caller zeroes them); a NULL gradient pointer
  *    means "not needed" and the work for it is skipped. The one exception
@@ -36,6 +41,33 @@ void linear_forward(float *out, const float *inp, const float *W, const float *b
 /* dinp (N,IC) += dout W;  dW (OC,IC) += dout^T inp;  db (OC) += sum_rows dout. */
 void linear_backward(float *dinp, float *dW, float *db, const float *dout, const float *inp,
                      const float *W, int N, int IC, int OC);
+
+/* The same, OVERWRITING dinp (no zeroing pass needed). */
+void linear_backward_set(float *dinp, float *dW, float *db, const float *dout, const float *inp,
+                         const float *W, int N, int IC, int OC);
+
+/* LoRA on a linear layer: xa (N,r) = inp (N,IC) A^T, then
+ * out (N,OC; row stride ldo) += scale * xa B^T;  A (r,IC), B (OC,r). */
+void lora_forward(float *out, float *xa, const float *inp, const float *A, const float *B,
+                  float scale, int ldo, int N, int IC, int OC, int r);
+/* dout (N,OC; row stride ldd). dA, dB +=; dinp (N,IC) += (NULL to skip);
+ * dxa (N,r) is scratch (overwritten with the gradient wrt xa). */
+void lora_backward(float *dinp, float *dA, float *dB, float *dxa, const float *dout,
+                   const float *xa, const float *inp, const float *A, const float *B, float scale,
+                   int ldd, int N, int IC, int OC, int r);
+
+/* Bottleneck adapter (serial and parallel): act (N,m) = ReLU(inp Wd^T + bd),
+ * up (N,C) = act Wu^T + bu, out (N,C) += scale * up;  Wd (m,C), Wu (C,m). */
+void adapter_forward(float *out, float *act, float *up, const float *inp, const float *Wd,
+                     const float *bd, const float *Wu, const float *bu, float scale, int N, int C,
+                     int m);
+/* Gradients wrt the adapter's weights (+=) and inp (+=, NULL to skip) from
+ * dout, the gradient wrt out. Scratch: dup (N,C) (used when scale != 1),
+ * dact, dz (N,m). */
+void adapter_backward(float *dinp, float *dWd, float *dbd, float *dWu, float *dbu, float *dup,
+                      float *dact, float *dz, const float *dout, const float *act,
+                      const float *inp, const float *Wd, const float *Wu, float scale, int N,
+                      int C, int m);
 
 /* GELU, exact erf form: x * 0.5 * (1 + erf(x / sqrt 2)). */
 void gelu_forward(float *out, const float *inp, int n);
