@@ -1,6 +1,6 @@
 /* test_bert.c -- the whole model against finite differences, parameter
- * counts, dynamic sequence length, determinism, save/load round trips and
- * the optimiser formulas.
+ * counts, dynamic sequence length, determinism and the optimiser formulas
+ * (save/load round trips: test_checkpoint.c).
  *
  * Finite differences: for every trainable tensor, up to 6 entries (random
  * but fixed, the first at the largest gradient) are perturbed by +-e
@@ -9,13 +9,11 @@
  * rtol 1e-2 * max|grad| over the tensor (float32 loss rounding ~1e-7 gives
  * ~1e-5 of noise; measured differences are printed). */
 #include "bert.h"
-#include "checkpoint.h"
 #include "check.h"
 #include "ops.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static bert_config small_config(void)
 {
@@ -299,61 +297,6 @@ static void test_dynamic_and_determinism(void)
     bert_free(m);
 }
 
-/* Save and reload: bit-identical in F32, rounding-close in F16/BF16. */
-static void test_save_load(void)
-{
-    char err[512], dir[] = "/tmp/test_bert_XXXXXX";
-    if (!mkdtemp(dir)) { CHECK(0); return; }
-    bert_config c = small_config();
-    peft_config p;
-    peft_default(&p, 3); p.sa = 3; p.pa = 2; p.pt = 2; p.prefix_mid = 6; p.lora = 2; p.lora_alpha = 4;
-    p.layer_on[1] = 0;
-    bert_model *m = mk(c, &p, BERT_TASK_CLS, BERT_HEAD_AUTOPEFT);
-    if (!m) return;
-    perturb(m, 4);
-    make_batch(BERT_TASK_CLS, c.vocab_size, m->C);
-    bert_batch bb = batch(BERT_TASK_CLS, T);
-    float l0, l1;
-    bert_forward(m, &bb, &l0, err, sizeof err);
-    int rc = bert_save(m, dir, ST_F32, err, sizeof err);
-    CHECK_MSG(rc == 0, "%s", err);
-    bert_opts o;
-    bert_opts_default(&o);
-    o.max_batch = 4, o.max_seq = 10; /* no peft: taken from the metadata */
-    bert_model *r = bert_load(dir, &o, err, sizeof err);
-    CHECK_MSG(r != NULL, "%s", err);
-    if (r) {
-        CHECK(r->n_tensors == m->n_tensors && r->n_params == m->n_params);
-        CHECK(r->peft.sa == 3 && r->peft.pa == 2 && r->peft.pt == 2 && r->peft.lora == 2 &&
-              r->peft.lora_alpha == 4 && r->peft.layer_on[1] == 0 && r->C == m->C);
-        CHECK(r->n_params == m->n_params && memcmp(r->params, m->params, sizeof(float) * m->n_params) == 0);
-        bert_forward(r, &bb, &l1, err, sizeof err);
-        CHECK(l0 == l1);
-        bert_free(r);
-    }
-    for (int k = 0; k < 2; k++) {
-        st_dtype dt = k ? ST_BF16 : ST_F16;
-        rc = bert_save(m, dir, dt, err, sizeof err);
-        CHECK_MSG(rc == 0, "%s", err);
-        r = bert_load(dir, &o, err, sizeof err);
-        CHECK_MSG(r != NULL, "%s", err);
-        if (!r) continue;
-        double worst = 0;
-        for (long i = 0; i < m->n_params; i++) {
-            double a = m->params[i], b = r->params[i];
-            double rel = fabs(a - b) / fmax(fabs(a), 1e-4);
-            if (rel > worst) worst = rel;
-        }
-        printf("  %s round trip: max relative error %.3e\n", k ? "BF16" : "F16", worst);
-        CHECK(worst <= (k ? 1.0 / 256 : 1.0 / 2048) * 1.0001);
-        bert_free(r);
-    }
-    bert_free(m);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0);
-}
-
 /* Optimiser formulas on a two-element problem, by hand. */
 static void test_optim(void)
 {
@@ -421,7 +364,6 @@ int main(void)
 {
     test_fd();
     test_dynamic_and_determinism();
-    test_save_load();
     test_optim();
     return check_status("test_bert");
 }

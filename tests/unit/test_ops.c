@@ -1,4 +1,5 @@
-/* test_ops.c -- finite-difference gradient checks for every kernel in ops.h.
+/* test_ops.c -- finite-difference gradient checks for every kernel in ops.h
+ * (and, for the LoRA and adapter kernels, the forward against a naive loop).
  *
  * For each op, L = sum_i out_i * R_i with fixed random R (accumulated in
  * double from the float outputs); the analytic gradient comes from the op's
@@ -127,6 +128,117 @@ static void test_linear(void)
     for (int i = 0; i < LI_N * LI_IN; i++) dx[i] *= 2;
     CHECK_CLOSE("linear dinp accumulates (beta=1)", dx2, dx, LI_N * LI_IN, 1e-6, 1e-6);
     free(li_x), free(li_W), free(li_b), free(dx), free(dx2), free(dW), free(db), free(g_out), free(g_R);
+}
+
+/* linear_backward_set: the same gradients, but dinp overwritten */
+static void test_linear_set(void)
+{
+    float *x = rnd(LI_N * LI_IN, 1), *W = rnd(LI_OUT * LI_IN, 1), *dout = rnd(LI_N * LI_OUT, 1);
+    float *dx = zeros(LI_N * LI_IN), *dW = zeros(LI_OUT * LI_IN), *db = zeros(LI_OUT);
+    float *dx2 = rnd(LI_N * LI_IN, 100), *dW2 = zeros(LI_OUT * LI_IN), *db2 = zeros(LI_OUT);
+    linear_backward(dx, dW, db, dout, x, W, LI_N, LI_IN, LI_OUT);
+    linear_backward_set(dx2, dW2, db2, dout, x, W, LI_N, LI_IN, LI_OUT); /* dx2: garbage in */
+    CHECK(memcmp(dx, dx2, sizeof(float) * LI_N * LI_IN) == 0);
+    CHECK(memcmp(dW, dW2, sizeof(float) * LI_OUT * LI_IN) == 0);
+    CHECK(memcmp(db, db2, sizeof(float) * LI_OUT) == 0);
+    free(x), free(W), free(dout), free(dx), free(dW), free(db), free(dx2), free(dW2), free(db2);
+}
+
+/* ---------------------------------------------------------------- LoRA */
+/* out has a row stride wider than its OC columns (as q and v in the qkv rows) */
+enum { LO_N = 5, LO_IC = 4, LO_OC = 3, LO_R = 2, LO_LD = 7 };
+static float *lo_x, *lo_A, *lo_B, *lo_base, lo_xa[LO_N * LO_R];
+static const float LO_S = 1.75f;
+static void f_lora(void)
+{
+    memcpy(g_out, lo_base, sizeof(float) * LO_N * LO_LD);
+    lora_forward(g_out, lo_xa, lo_x, lo_A, lo_B, LO_S, LO_LD, LO_N, LO_IC, LO_OC, LO_R);
+}
+
+static void test_lora(void)
+{
+    lo_x = rnd(LO_N * LO_IC, 1), lo_A = rnd(LO_R * LO_IC, 1), lo_B = rnd(LO_OC * LO_R, 1);
+    lo_base = rnd(LO_N * LO_LD, 1);
+    g_nout = LO_N * LO_LD, g_out = zeros(g_nout), g_R = rnd(g_nout, 1);
+    /* forward against a naive loop: out[:, :OC] += s (x A^T) B^T, the rest untouched */
+    f_lora();
+    float *ref = zeros(LO_N * LO_LD);
+    memcpy(ref, lo_base, sizeof(float) * LO_N * LO_LD);
+    for (int i = 0; i < LO_N; i++)
+        for (int o = 0; o < LO_OC; o++) {
+            double s = 0;
+            for (int k = 0; k < LO_R; k++) {
+                double xa = 0;
+                for (int c = 0; c < LO_IC; c++) xa += (double)lo_x[i * LO_IC + c] * lo_A[k * LO_IC + c];
+                s += xa * lo_B[o * LO_R + k];
+            }
+            ref[i * LO_LD + o] = (float)(lo_base[i * LO_LD + o] + LO_S * s);
+        }
+    CHECK_CLOSE("lora forward vs naive", g_out, ref, LO_N * LO_LD, 1e-5, 1e-5);
+    /* backward against finite differences; dout with the same stride */
+    float *dx = zeros(LO_N * LO_IC), *dA = zeros(LO_R * LO_IC), *dB = zeros(LO_OC * LO_R);
+    float dxa[LO_N * LO_R];
+    lora_backward(dx, dA, dB, dxa, g_R, lo_xa, lo_x, lo_A, lo_B, LO_S, LO_LD, LO_N, LO_IC, LO_OC, LO_R);
+    fdcheck("lora dinp", lo_x, LO_N * LO_IC, dx, f_lora);
+    fdcheck("lora dA", lo_A, LO_R * LO_IC, dA, f_lora);
+    fdcheck("lora dB", lo_B, LO_OC * LO_R, dB, f_lora);
+    /* dinp NULL skips it and leaves the weight gradients the same (accumulated) */
+    float *dA2 = zeros(LO_R * LO_IC), *dB2 = zeros(LO_OC * LO_R);
+    lora_backward(NULL, dA2, dB2, dxa, g_R, lo_xa, lo_x, lo_A, lo_B, LO_S, LO_LD, LO_N, LO_IC, LO_OC, LO_R);
+    CHECK(memcmp(dA, dA2, sizeof(float) * LO_R * LO_IC) == 0);
+    CHECK(memcmp(dB, dB2, sizeof(float) * LO_OC * LO_R) == 0);
+    free(lo_x), free(lo_A), free(lo_B), free(lo_base), free(ref), free(dx), free(dA), free(dB);
+    free(dA2), free(dB2), free(g_out), free(g_R);
+}
+
+/* ---------------------------------------------------------------- adapter */
+enum { AD_N = 5, AD_C = 4, AD_M = 3 };
+static float *ad_x, *ad_Wd, *ad_bd, *ad_Wu, *ad_bu, *ad_base, ad_act[AD_N * AD_M], ad_up[AD_N * AD_C];
+static float ad_scale;
+static void f_adapter(void)
+{
+    memcpy(g_out, ad_base, sizeof(float) * AD_N * AD_C);
+    adapter_forward(g_out, ad_act, ad_up, ad_x, ad_Wd, ad_bd, ad_Wu, ad_bu, ad_scale, AD_N, AD_C, AD_M);
+}
+
+static void test_adapter(float scale)
+{
+    char nm[64];
+    ad_scale = scale;
+    ad_x = rnd(AD_N * AD_C, 1), ad_Wd = rnd(AD_M * AD_C, 1), ad_bd = rnd(AD_M, 0.5);
+    ad_Wu = rnd(AD_C * AD_M, 1), ad_bu = rnd(AD_C, 0.5), ad_base = rnd(AD_N * AD_C, 1);
+    g_nout = AD_N * AD_C, g_out = zeros(g_nout), g_R = rnd(g_nout, 1);
+    /* forward against a naive loop: out += scale * (ReLU(x Wd^T + bd) Wu^T + bu) */
+    f_adapter();
+    float ref[AD_N * AD_C];
+    for (int i = 0; i < AD_N; i++)
+        for (int o = 0; o < AD_C; o++) {
+            double s = ad_bu[o];
+            for (int k = 0; k < AD_M; k++) {
+                double z = ad_bd[k];
+                for (int c = 0; c < AD_C; c++) z += (double)ad_x[i * AD_C + c] * ad_Wd[k * AD_C + c];
+                s += (z > 0 ? z : 0) * ad_Wu[o * AD_M + k];
+            }
+            ref[i * AD_C + o] = (float)(ad_base[i * AD_C + o] + scale * s);
+        }
+    snprintf(nm, sizeof nm, "adapter forward vs naive (scale %g)", scale);
+    CHECK_CLOSE(nm, g_out, ref, AD_N * AD_C, 1e-5, 1e-5);
+    float *dx = zeros(AD_N * AD_C), *dWd = zeros(AD_M * AD_C), *dbd = zeros(AD_M);
+    float *dWu = zeros(AD_C * AD_M), *dbu = zeros(AD_C), dup[AD_N * AD_C], dact[AD_N * AD_M], dz[AD_N * AD_M];
+    adapter_backward(dx, dWd, dbd, dWu, dbu, scale == 1.0f ? NULL : dup, dact, dz, g_R, ad_act, ad_x,
+                     ad_Wd, ad_Wu, scale, AD_N, AD_C, AD_M);
+    snprintf(nm, sizeof nm, "adapter dinp (scale %g)", scale);
+    fdcheck(nm, ad_x, AD_N * AD_C, dx, f_adapter);
+    snprintf(nm, sizeof nm, "adapter dWd (scale %g)", scale);
+    fdcheck(nm, ad_Wd, AD_M * AD_C, dWd, f_adapter);
+    snprintf(nm, sizeof nm, "adapter dbd (scale %g)", scale);
+    fdcheck(nm, ad_bd, AD_M, dbd, f_adapter);
+    snprintf(nm, sizeof nm, "adapter dWu (scale %g)", scale);
+    fdcheck(nm, ad_Wu, AD_C * AD_M, dWu, f_adapter);
+    snprintf(nm, sizeof nm, "adapter dbu (scale %g)", scale);
+    fdcheck(nm, ad_bu, AD_C, dbu, f_adapter);
+    free(ad_x), free(ad_Wd), free(ad_bd), free(ad_Wu), free(ad_bu), free(ad_base);
+    free(dx), free(dWd), free(dbd), free(dWu), free(dbu), free(g_out), free(g_R);
 }
 
 /* ---------------------------------------------------------------- pointwise */
@@ -368,6 +480,10 @@ int main(void)
     test_embed();
     test_layernorm();
     test_linear();
+    test_linear_set();
+    test_lora();
+    test_adapter(1.0f);
+    test_adapter(4.0f);
     test_pointwise();
     test_exp_erf();
     test_dropout();

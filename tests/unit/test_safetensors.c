@@ -494,6 +494,53 @@ static void test_fuzz(void)
     free(buf);
 }
 
+/* F32 -> F16 / BF16: every finite half and bfloat16 value converts back to
+ * itself; ties round to even; overflow gives inf; NaN stays NaN; and st_write
+ * stores F16 / BF16 tensors that read back as the rounded values. */
+static void test_write_halfs(void)
+{
+    char err[512];
+    int bad16 = 0, badbf = 0;
+    for (unsigned h = 0; h < 65536; h++) {
+        float f = st_f16_to_f32((uint16_t)h);
+        if (isnan(f))
+            bad16 += !isnan(st_f16_to_f32(st_f32_to_f16(f)));
+        else
+            bad16 += st_f32_to_f16(f) != h;
+        float g = st_bf16_to_f32((uint16_t)h);
+        if (isnan(g))
+            badbf += !isnan(st_bf16_to_f32(st_f32_to_bf16(g)));
+        else
+            badbf += st_f32_to_bf16(g) != h;
+    }
+    CHECK_MSG(bad16 == 0, "%d F16 values do not round trip", bad16);
+    CHECK_MSG(badbf == 0, "%d BF16 values do not round trip", badbf);
+    CHECK(st_f32_to_f16(1.0f + 1.0f / 2048) == 0x3c00);             /* tie to even: down */
+    CHECK(st_f32_to_f16(1.0f + 3.0f / 2048) == 0x3c02);             /* tie to even: up */
+    CHECK(st_f32_to_f16(70000.0f) == 0x7c00 && st_f32_to_f16(-1e30f) == 0xfc00);
+    CHECK(st_f32_to_bf16(1.0f + 1.0f / 256) == 0x3f80);
+    const char *p = tpath("half.safetensors");
+    float a[5] = {1.0f / 3, -2.5f, 1e-6f, 65504, 3e38f};
+    st_out o[2] = {{.name = "h", .ndim = 1, .shape = {5}, .data = a, .dtype = ST_F16},
+                   {.name = "b", .ndim = 1, .shape = {5}, .data = a, .dtype = ST_BF16}};
+    CHECK_MSG(st_write(p, o, 2, NULL, err, sizeof err) == 0, "%s", err);
+    st_file *f = st_open(p, err, sizeof err);
+    CHECK_MSG(f != NULL, "%s", err);
+    if (f) {
+        const st_tensor *h = st_get(f, "h"), *b = st_get(f, "b");
+        CHECK(h && h->dtype == ST_F16 && h->nbytes == 10 && b && b->dtype == ST_BF16 && b->nbytes == 10);
+        float x[5], y[5];
+        if (h && b && !st_to_f32(f, h, x, err, sizeof err) && !st_to_f32(f, b, y, err, sizeof err))
+            for (int i = 0; i < 5; i++) {
+                CHECK(x[i] == st_f16_to_f32(st_f32_to_f16(a[i])) || (isinf(x[i]) && a[i] > 65504));
+                CHECK(y[i] == st_bf16_to_f32(st_f32_to_bf16(a[i])));
+            }
+        st_close(f);
+    }
+    st_out bad = {.name = "x", .ndim = 1, .shape = {1}, .data = a, .dtype = ST_F64};
+    CHECK(st_write(p, &bad, 1, NULL, err, sizeof err) == -1 && strstr(err, "F32, F16 or BF16"));
+}
+
 int main(void)
 {
     const char *tmp = getenv("TMPDIR");
@@ -506,6 +553,7 @@ int main(void)
     test_convert_files();
     test_unaligned();
     test_roundtrip();
+    test_write_halfs();
     test_corrupt();
     test_fuzz();
     /* clean up */
