@@ -1,12 +1,9 @@
 /* bert.c -- see bert.h */
 #include "bert.h"
 
-#include <cjson/cJSON.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "hfconfig.h"
 #include "ops.h"
@@ -322,18 +319,10 @@ static void layout_acts(bert_model *m, arena *a)
         ga->dz1 = takef(a, pt * p->prefix_mid);
     }
     m->att_scratch = takef(a, 2 * T * (pt + T));
-    ga->dout = takef(a, BT * H);
-    ga->dinp = takef(a, BT * H);
-    ga->dres2 = takef(a, BT * H);
-    ga->dh = takef(a, BT * H);
-    ga->dln1 = takef(a, BT * H);
-    ga->dadapter = takef(a, BT * H);
-    ga->du = takef(a, BT * H);
-    ga->du_in = takef(a, BT * H);
-    ga->dfo = takef(a, BT * H);
-    ga->dres1 = takef(a, BT * H);
-    ga->dao = takef(a, BT * H);
-    ga->dctx = takef(a, BT * H);
+    float **bth[] = {&ga->dout, &ga->dinp, &ga->dres2, &ga->dh,    &ga->dln1,  &ga->dadapter,
+                     &ga->du,   &ga->du_in, &ga->dfo,   &ga->dres1, &ga->dao, &ga->dctx};
+    for (size_t i = 0; i < sizeof bth / sizeof *bth; i++)
+        *bth[i] = takef(a, BT * H);
     ga->dfc = takef(a, BT * Id);
     ga->dqkv = takef(a, BT * 3 * H);
     long bot = p->sa > p->pa ? p->sa : p->pa;
@@ -341,11 +330,9 @@ static void layout_acts(bert_model *m, arena *a)
         bot = p->lora;
     ga->dbot_act = takef(a, BT * (bot > 0 ? bot : 1));
     ga->dbot_z = takef(a, BT * (bot > 0 ? bot : 1));
-    ga->dht_d = takef(a, B * H);
-    ga->dht = takef(a, B * H);
-    ga->dhz = takef(a, B * H);
-    ga->dcls_d = takef(a, B * H);
-    ga->dcls = takef(a, B * H);
+    float **bh[] = {&ga->dht_d, &ga->dht, &ga->dhz, &ga->dcls_d, &ga->dcls};
+    for (size_t i = 0; i < sizeof bh / sizeof *bh; i++)
+        *bh[i] = takef(a, B * H);
     /* not live at the same time as the buffers whose memory they use */
     m->proj = ga->dout;
     ga->deln = ga->dres2;

@@ -6,7 +6,7 @@
  *    the few other public symbols carry the file's prefix (ops_expf, ops_erff);
  *  - row-major float32 flat buffers; shapes in comments; sizes last (a row
  *    stride such as ldo comes just before the sizes);
- *  - every matrix product of the engine is in this file, through cblas_sgemm
+ *  - every matrix product of the engine is in ops.c, through cblas_sgemm
  *    (lib/bert.c calls no BLAS itself);
  *  - every *_backward ACCUMULATES (+=) into its input gradient and into
  *    parameter gradients (the caller zeroes them); a NULL gradient pointer

@@ -13,12 +13,13 @@
 
 static bert_config small_config(void)
 {
+    static const char *json = "{\"vocab_size\": 23, \"hidden_size\": 16, \"num_hidden_layers\": 3,"
+                              " \"num_attention_heads\": 2, \"intermediate_size\": 24,"
+                              " \"max_position_embeddings\": 12, \"type_vocab_size\": 2, \"hidden_dropout_prob\": 0,"
+                              " \"attention_probs_dropout_prob\": 0, \"num_labels\": 3}";
+    char err[256];
     bert_config c;
-    memset(&c, 0, sizeof c);
-    c.vocab_size = 23, c.hidden = 16, c.layers = 3, c.heads = 2, c.intermediate = 24;
-    c.max_position = 12, c.type_vocab = 2, c.ln_eps = 1e-12f;
-    c.hidden_dropout = 0, c.attn_dropout = 0, c.num_labels = 3;
-    snprintf(c.hidden_act, sizeof c.hidden_act, "gelu");
+    CHECK_MSG(hfconfig_parse(json, "config.json", &c, err, sizeof err) == 0, "%s", err);
     return c;
 }
 
