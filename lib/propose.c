@@ -13,57 +13,11 @@
 
 #include "ehvi.h"
 #include "gp.h"
+#include "hash.h"
+#include "hashset.h"
 #include "pareto.h"
 
 #define SOBOL_MAX_DIM 40 /* GSL's gsl_qrng_sobol supports up to 40 dimensions */
-
-/* ---- a set of 64-bit keys (configuration hashes), open addressing ---- */
-typedef struct {
-    uint64_t *k;
-    size_t cap, n;
-} hset;
-
-static void hs_init(hset *h, size_t expect)
-{
-    h->cap = 64;
-    while (h->cap < 2 * expect + 16) h->cap *= 2;
-    h->k = xcalloc(h->cap, sizeof *h->k);
-    h->n = 0;
-}
-static void hs_free(hset *h) { free(h->k); h->k = NULL; }
-static uint64_t hs_key(uint64_t x) { return x ? x : 1; }
-static int hs_has(const hset *h, uint64_t x)
-{
-    x = hs_key(x);
-    for (size_t i = (size_t)(x * 0x9E3779B97F4A7C15ull) & (h->cap - 1);; i = (i + 1) & (h->cap - 1)) {
-        if (h->k[i] == x) return 1;
-        if (!h->k[i]) return 0;
-    }
-}
-static void hs_add(hset *h, uint64_t x)
-{
-    if (2 * (h->n + 1) > h->cap) {
-        hset g;
-        g.cap = h->cap * 2;
-        g.k = xcalloc(g.cap, sizeof *g.k);
-        g.n = 0;
-        for (size_t i = 0; i < h->cap; i++)
-            if (h->k[i]) hs_add(&g, h->k[i]);
-        free(h->k);
-        *h = g;
-    }
-    x = hs_key(x);
-    size_t i = (size_t)(x * 0x9E3779B97F4A7C15ull) & (h->cap - 1);
-    while (h->k[i] && h->k[i] != x) i = (i + 1) & (h->cap - 1);
-    if (!h->k[i]) { h->k[i] = x; h->n++; }
-}
-
-static uint64_t str_hash(const char *p)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    return h;
-}
 
 /* ---- history ---- */
 
@@ -136,7 +90,7 @@ int history_read(const space *s, obj_spec *obj, const char *path, int force_csv,
     for (int i = 0; i < d; i++) nlayer += space_dim_at(s, i)->role == ROLE_LAYER;
     uint64_t *idh = NULL;
     char **ids = NULL;
-    hset idset = {0};
+    hashset idset = {0};
     obj_status_warn sw = {0};
     int cap = 0;
     /* ids in the form propose and space-gen give (c + 12 hex digits, a hash
@@ -159,7 +113,7 @@ int history_read(const space *s, obj_spec *obj, const char *path, int force_csv,
                 goto out;
             }
         }
-    hs_init(&idset, 256);
+    hashset_init(&idset, 256);
     int k;
     while ((k = rec_next(r)) == 1) {
         if (h->n == cap) {
@@ -178,8 +132,8 @@ int history_read(const space *s, obj_spec *obj, const char *path, int force_csv,
             errf(err, errlen, fname, line, "empty id");
             goto out;
         }
-        uint64_t ih = str_hash(id);
-        if (hs_has(&idset, ih))
+        uint64_t ih = fnv1a_str(FNV1A_INIT, id);
+        if (hashset_has(&idset, ih))
             for (int j = 0; j < i; j++)
                 if (idh[j] == ih && !strcmp(ids[j], id)) {
                     errf(err, errlen, fname, line, "duplicate id '%s' (first on line %ld)", id, h->line[j]);
@@ -237,7 +191,7 @@ int history_read(const space *s, obj_spec *obj, const char *path, int force_csv,
         h->line[i] = line;
         idh[i] = ih;
         ids[i] = xstrdup(id);
-        hs_add(&idset, ih);
+        hashset_add(&idset, ih);
         h->n++;
     }
     if (k < 0) {
@@ -259,7 +213,7 @@ out:
     }
     free(idh);
     free(colmap);
-    hs_free(&idset);
+    hashset_free(&idset);
     rec_close(r);
     if (rc) history_free(h);
     return rc;
@@ -297,19 +251,19 @@ void propose_defaults(propose_opts *o)
 
 /* ---- initial design ---- */
 
-static int take(const space *s, hset *ex, const int *lv, int *out, int *nout)
+static int take(const space *s, hashset *ex, const int *lv, int *out, int *nout)
 {
     if (!space_valid(s, lv)) return 0;
     uint64_t hh = space_hash(s, lv);
-    if (hs_has(ex, hh)) return 0;
-    hs_add(ex, hh);
+    if (hashset_has(ex, hh)) return 0;
+    hashset_add(ex, hh);
     memcpy(out + (size_t)*nout * space_ndims(s), lv, sizeof(int) * (size_t)space_ndims(s));
     (*nout)++;
     return 1;
 }
 
 /* Fill out up to want configurations with random valid ones not in ex. */
-static void random_fill(const space *s, rng_t *rng, hset *ex, int *out, int *nout, int want)
+static void random_fill(const space *s, rng_t *rng, hashset *ex, int *out, int *nout, int want)
 {
     int d = space_ndims(s);
     int *lv = xmalloc(sizeof(int) * (size_t)(d > 0 ? d : 1));
@@ -321,7 +275,7 @@ static void random_fill(const space *s, rng_t *rng, hset *ex, int *out, int *nou
 }
 
 static void initial_design(const space *s, const history *h, const propose_opts *o, rng_t *rng,
-                           hset *ex, int *out, int *nout, FILE *explain)
+                           hashset *ex, int *out, int *nout, FILE *explain)
 {
     int d = space_ndims(s);
     if (d >= 1 && d <= SOBOL_MAX_DIM) {
@@ -365,7 +319,7 @@ typedef struct {
     double *front;         /* (m, 2) prepared front (2 objectives) */
     int m;
     double best1;          /* 1 objective: min(ref, best) */
-    hset *ex;
+    hashset *ex;
     /* candidate buffers (maxm) */
     int maxm;
     double *X, *mu, *var, *work, *val, *tie;
@@ -409,7 +363,7 @@ static void acq_eval(acq *A, const int *cand, int m)
     for (int c = 0; c < m; c++) {
         A->val[c] = -1;
         A->tie[c] = -1;
-        if (hs_has(A->ex, space_hash(A->s, cand + (size_t)c * d))) continue;
+        if (hashset_has(A->ex, space_hash(A->s, cand + (size_t)c * d))) continue;
         space_encode(A->s, cand + (size_t)c * d, A->X + (size_t)nk * d);
         A->keep[nk++] = c;
     }
@@ -546,7 +500,7 @@ static void models_fit(acq *A, const space *s, const obj_spec *obj, const histor
 }
 
 static int bo(const space *s, const obj_spec *obj, const history *h, const propose_opts *o,
-              rng_t *rng, hset *ex, int *out, int *nout, propose_info *info, FILE *explain,
+              rng_t *rng, hashset *ex, int *out, int *nout, propose_info *info, FILE *explain,
               char *err, size_t errlen)
 {
     int d = space_ndims(s), nobj = obj->n, B = o->batch, n = h->n_ok;
@@ -704,7 +658,7 @@ static int bo(const space *s, const obj_spec *obj, const history *h, const propo
             /* the search met only taken configurations: any untaken one */
             for (long t = 0; t < 20000 && A.bval < 0; t++) {
                 space_sample(s, rng, cand);
-                if (!hs_has(ex, space_hash(s, cand))) acq_eval(&A, cand, 1);
+                if (!hashset_has(ex, space_hash(s, cand))) acq_eval(&A, cand, 1);
             }
             if (A.bval < 0) break; /* the space is (nearly) exhausted */
         }
@@ -838,9 +792,9 @@ int propose_run(const space *s, const obj_spec *obj, const history *h, const pro
     }
     rng_t rng;
     rng_seed(&rng, o->seed);
-    hset ex;
-    hs_init(&ex, (size_t)h->n + (size_t)o->batch);
-    for (int i = 0; i < h->n; i++) hs_add(&ex, space_hash(s, h->levels + (size_t)i * h->d));
+    hashset ex;
+    hashset_init(&ex, (size_t)h->n + (size_t)o->batch);
+    for (int i = 0; i < h->n; i++) hashset_add(&ex, space_hash(s, h->levels + (size_t)i * h->d));
     int nout = 0, rc = 0;
     int init = o->init > 2 ? o->init : 2;
     if (h->n_ok < init) {
@@ -849,7 +803,7 @@ int propose_run(const space *s, const obj_spec *obj, const history *h, const pro
         info->bo = 1;
         rc = bo(s, obj, h, o, &rng, &ex, out, &nout, info, explain, err, errlen);
     }
-    hs_free(&ex);
+    hashset_free(&ex);
     info->n = nout;
     info->seconds = now_seconds() - t0;
     return rc;

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "hash.h"
 #include "hfconfig.h"
 
 /* per-dim private data */
@@ -1180,22 +1181,13 @@ static uint64_t mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
-static uint64_t fnv(uint64_t h, const char *p)
-{
-    for (; *p; p++) {
-        h ^= (unsigned char)*p;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 uint64_t space_hash(const space *s, const int *levels)
 {
     uint64_t h = 0;
     for (int d = 0; d < s->nd; d++) {
-        uint64_t x = fnv(0xcbf29ce484222325ULL, s->dims[d].name);
-        x = fnv(x, "=");
-        x = fnv(x, s->dims[d].labels[levels[d]]);
+        uint64_t x = fnv1a_str(FNV1A_INIT, s->dims[d].name);
+        x = fnv1a_str(x, "=");
+        x = fnv1a_str(x, s->dims[d].labels[levels[d]]);
         h += mix64(x);
     }
     return mix64(h);

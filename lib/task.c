@@ -321,30 +321,10 @@ static int slurp(const char *path, char **buf, size_t *len, char *err, size_t er
         errf(err, errlen, path, 0, "cannot open: %s", strerror(errno));
         return -1;
     }
-    size_t cap = 1 << 16, n = 0;
-    char *b = xmalloc(cap);
-    errno = 0;
-    for (;;) {
-        if (n == cap) {
-            cap *= 2;
-            b = xrealloc(b, cap);
-        }
-        size_t k = fread(b + n, 1, cap - n, f);
-        n += k;
-        if (k == 0)
-            break;
-    }
-    int bad = ferror(f), e = errno;
+    int rc = read_all(f, stdin_ ? "-" : path, buf, len, err, errlen);
     if (!stdin_)
         fclose(f);
-    if (bad) {
-        errf(err, errlen, stdin_ ? "-" : path, 0, "read error: %s", strerror(e ? e : EIO));
-        free(b);
-        return -1;
-    }
-    *buf = b;
-    *len = n;
-    return 0;
+    return rc;
 }
 
 /* First line of buf split on TAB (BOM and CR stripped); owned strings. */
