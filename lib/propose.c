@@ -127,6 +127,15 @@ typedef struct {
     double bmu[OBJ_MAX], bsd[OBJ_MAX];
 } acq;
 
+static void acq_init(acq *A, const space *s, const obj_spec *obj)
+{
+    memset(A, 0, sizeof *A);
+    A->s = s;
+    A->obj = obj;
+    A->d = space_ndims(s);
+    A->nobj = obj->n;
+}
+
 /* model-frame value of GP objective k -> own units */
 static double own_units(const acq *A, int k, double u)
 {
@@ -524,11 +533,7 @@ static int bo(const space *s, const obj_spec *obj, const history *h, const propo
 {
     int d = space_ndims(s), nobj = obj->n, B = o->batch, n = h->n_ok;
     acq A;
-    memset(&A, 0, sizeof A);
-    A.s = s;
-    A.obj = obj;
-    A.d = d;
-    A.nobj = nobj;
+    acq_init(&A, s, obj);
     A.ex = ex;
     int cap = n + B;
     double *X = xmalloc(sizeof(double) * (size_t)n * (size_t)d);
@@ -596,11 +601,7 @@ int propose_front(const space *s, const obj_spec *obj, const history *h, const p
     if (n == 0)
         return 0;
     acq A;
-    memset(&A, 0, sizeof A);
-    A.s = s;
-    A.obj = obj;
-    A.d = d;
-    A.nobj = nobj;
+    acq_init(&A, s, obj);
     double *X = xmalloc(sizeof(double) * (size_t)n * (size_t)d);
     int **lvp = xmalloc(sizeof(int *) * (size_t)n);
     double *yo = xmalloc(sizeof(double) * (size_t)n);
