@@ -2,7 +2,7 @@
  *
  * Used where a hash value is part of a result (parameter init seeds in
  * bert.c, configuration ids in space.c) and for hash tables (record.c
- * header index, wordpiece.c vocabulary, propose.c history ids), so the
+ * header index, wordpiece.c vocabulary, history.c ids), so the
  * constants must never change: FNV-1a 64 of "" is 0xcbf29ce484222325, of
  * "a" 0xaf63dc4c8601ec8c. Chain calls to hash a concatenation without
  * building it: fnv1a_str(fnv1a_str(FNV1A_INIT, "a"), "b") == hash of "ab". */
