@@ -1,7 +1,7 @@
 /* hash.h -- FNV-1a 64, the one string hash of the library.
  *
  * Used where a hash value is part of a result (parameter init seeds in
- * bert.c, configuration ids in space.c) and for hash tables (record.c
+ * bert.c, configuration ids in space_config.c) and for hash tables (record.c
  * header index, wordpiece.c vocabulary, history.c ids), so the
  * constants must never change: FNV-1a 64 of "" is 0xcbf29ce484222325, of
  * "a" 0xaf63dc4c8601ec8c. Chain calls to hash a concatenation without
