@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "baselines.h"
+#include "hashset.h"
 #include "hfconfig.h"
 #include "record.h"
 #include "space.h"
@@ -57,37 +58,6 @@ static long arg_long(const char *opt, const char *v, long lo, long hi)
     if (parse_long(v, &x) || x < lo || x > hi)
         die_usage("%s: expected an integer in %ld..%ld, not '%s'", opt, lo, hi, v);
     return x;
-}
-
-/* open-addressing set of 64-bit keys (0 is remapped) */
-typedef struct { uint64_t *k; size_t cap, n; } hset;
-static int hset_add(hset *h, uint64_t key)
-{
-    if (!key)
-        key = 1;
-    if (2 * (h->n + 1) > h->cap) {
-        size_t nc = h->cap ? 2 * h->cap : 1024;
-        uint64_t *nk = xcalloc(nc, sizeof *nk);
-        for (size_t i = 0; i < h->cap; i++)
-            if (h->k[i])
-                for (size_t j = h->k[i] & (nc - 1);; j = (j + 1) & (nc - 1))
-                    if (!nk[j]) {
-                        nk[j] = h->k[i];
-                        break;
-                    }
-        free(h->k);
-        h->k = nk;
-        h->cap = nc;
-    }
-    for (size_t j = key & (h->cap - 1);; j = (j + 1) & (h->cap - 1)) {
-        if (h->k[j] == key)
-            return 0;
-        if (!h->k[j]) {
-            h->k[j] = key;
-            h->n++;
-            return 1;
-        }
-    }
 }
 
 typedef struct {
@@ -338,11 +308,11 @@ int main(int argc, char **argv)
         } else {
             rng_t r;
             rng_seed(&r, seed);
-            hset seen = {0};
+            hashset seen = {0};
             long misses = 0;
             for (long i = 0; i < sample;) {
                 space_sample(s, &r, lv);
-                if (!replace && !hset_add(&seen, space_hash(s, lv) >> 16)) {
+                if (!replace && !hashset_add(&seen, space_hash(s, lv) >> 16)) {
                     if (++misses > 1000000L + 100L * sample) {
                         if (af.f)
                             atomic_abort(&af);
@@ -354,7 +324,7 @@ int main(int argc, char **argv)
                 emit(s, &o, lv);
                 i++;
             }
-            free(seen.k);
+            hashset_free(&seen);
         }
         row_free(&o.row);
         rec_writer_free(o.w);

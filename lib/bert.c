@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "hfconfig.h"
 #include "ops.h"
 
@@ -67,20 +68,10 @@ static void reg(builder *b, const char *name, long long d0, long long d1, float 
     b->n++;
 }
 
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 static void init_tensor(bert_tensor *t, int init, float a, uint64_t seed)
 {
     rng_t r;
-    rng_seed(&r, seed * 0x9e3779b97f4a7c15ULL ^ fnv1a(t->name));
+    rng_seed(&r, seed * 0x9e3779b97f4a7c15ULL ^ fnv1a_str(FNV1A_INIT_BERT, t->name));
     switch (init) {
     case INIT_ZERO: memset(t->data, 0, sizeof(float) * t->n); break;
     case INIT_ONE:

@@ -160,25 +160,12 @@ int hfconfig_load(const char *path, bert_config *c, char *err, size_t errlen)
         errf(err, errlen, path, 0, "cannot open: %s", strerror(errno));
         return -1;
     }
-    size_t cap = 4096, len = 0;
-    char *buf = xmalloc(cap);
-    errno = 0;
-    for (;;) {
-        if (len + 1 >= cap)
-            buf = xrealloc(buf, cap *= 2);
-        size_t r = fread(buf + len, 1, cap - 1 - len, fp);
-        len += r;
-        if (r == 0)
-            break;
-    }
-    int bad = ferror(fp), e = errno;
+    char *buf;
+    size_t len;
+    int bad = read_all(fp, path, &buf, &len, err, errlen);
     fclose(fp);
-    if (bad) {
-        errf(err, errlen, path, 0, "read error: %s", strerror(e ? e : EIO));
-        free(buf);
+    if (bad)
         return -1;
-    }
-    buf[len] = 0;
     if (strlen(buf) != len) {
         errf(err, errlen, path, 0, "not valid JSON (contains a NUL byte)");
         free(buf);

@@ -220,18 +220,6 @@ void pretrain_opts_default(pretrain_opts *o)
     o->seed = 42;
 }
 
-static void shuffle(long *perm, long n, rng_t *r)
-{
-    for (long i = 0; i < n; i++)
-        perm[i] = i;
-    for (long i = n - 1; i > 0; i--) {
-        long j = (long)rng_below(r, (uint64_t)i + 1);
-        long t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-    }
-}
-
 int pretrainer_init(pretrainer *p, bert_model *m, const mlm_corpus *c, mlm_masker *mk,
                     const pretrain_opts *o, char *err, size_t errlen)
 {
@@ -263,7 +251,7 @@ int pretrainer_init(pretrainer *p, bert_model *m, const mlm_corpus *c, mlm_maske
     rng_seed(&p->mask_rng, o->seed ^ 0x6d61736b6d6c6d00ULL); /* "maskmlm" */
     bert_set_dropout_seed(m, o->seed);
     p->perm = xmalloc(sizeof(long) * (size_t)c->n);
-    shuffle(p->perm, c->n, &p->order_rng);
+    shuffle_index(p->perm, c->n, &p->order_rng);
     size_t bt = (size_t)o->batch * (size_t)c->max_len;
     p->ids = xmalloc(sizeof(int) * bt);
     p->labels = xmalloc(sizeof(int) * bt);
@@ -282,7 +270,7 @@ void pretrain_next_batch(pretrainer *p, bert_batch *b)
         if (p->pos == c->n) {
             p->epoch++;
             p->pos = 0;
-            shuffle(p->perm, c->n, &p->order_rng);
+            shuffle_index(p->perm, c->n, &p->order_rng);
         }
         pick[i] = p->perm[p->pos++];
         int len = (int)(c->off[pick[i] + 1] - c->off[pick[i]]);

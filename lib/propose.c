@@ -1,269 +1,19 @@
-/* propose.c -- history reading and the proposal logic of propose(1)
- * (see propose.h): Sobol initial design, GP + exact EHVI Bayesian
- * optimisation, kriging-believer batches, discrete local search. */
+/* propose.c -- the proposal logic of propose(1) (see propose.h): Sobol
+ * initial design, GP + exact EHVI Bayesian optimisation, kriging-believer
+ * batches, discrete local search. Reading the history: history.c. */
 #include "propose.h"
 
-#include <errno.h>
 #include <gsl/gsl_qrng.h>
-#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "ehvi.h"
 #include "gp.h"
+#include "hashset.h"
 #include "pareto.h"
 
 #define SOBOL_MAX_DIM 40 /* GSL's gsl_qrng_sobol supports up to 40 dimensions */
-
-/* ---- a set of 64-bit keys (configuration hashes), open addressing ---- */
-typedef struct {
-    uint64_t *k;
-    size_t cap, n;
-} hset;
-
-static void hs_init(hset *h, size_t expect)
-{
-    h->cap = 64;
-    while (h->cap < 2 * expect + 16) h->cap *= 2;
-    h->k = xcalloc(h->cap, sizeof *h->k);
-    h->n = 0;
-}
-static void hs_free(hset *h) { free(h->k); h->k = NULL; }
-static uint64_t hs_key(uint64_t x) { return x ? x : 1; }
-static int hs_has(const hset *h, uint64_t x)
-{
-    x = hs_key(x);
-    for (size_t i = (size_t)(x * 0x9E3779B97F4A7C15ull) & (h->cap - 1);; i = (i + 1) & (h->cap - 1)) {
-        if (h->k[i] == x) return 1;
-        if (!h->k[i]) return 0;
-    }
-}
-static void hs_add(hset *h, uint64_t x)
-{
-    if (2 * (h->n + 1) > h->cap) {
-        hset g;
-        g.cap = h->cap * 2;
-        g.k = xcalloc(g.cap, sizeof *g.k);
-        g.n = 0;
-        for (size_t i = 0; i < h->cap; i++)
-            if (h->k[i]) hs_add(&g, h->k[i]);
-        free(h->k);
-        *h = g;
-    }
-    x = hs_key(x);
-    size_t i = (size_t)(x * 0x9E3779B97F4A7C15ull) & (h->cap - 1);
-    while (h->k[i] && h->k[i] != x) i = (i + 1) & (h->cap - 1);
-    if (!h->k[i]) { h->k[i] = x; h->n++; }
-}
-
-static uint64_t str_hash(const char *p)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    return h;
-}
-
-/* ---- history ---- */
-
-void history_free(history *h)
-{
-    for (int j = 0; h->ids && j < h->n; j++) free(h->ids[j]);
-    free(h->ids);
-    free(h->levels); free(h->y); free(h->ok); free(h->line);
-    memset(h, 0, sizeof *h);
-}
-
-static int is_layer_flag_name(const char *n)
-{
-    if (n[0] != 'l' || !n[1]) return 0;
-    for (const char *p = n + 1; *p; p++)
-        if (*p < '0' || *p > '9') return 0;
-    return 1;
-}
-
-/* An id in the form space_id() gives: 'c' and 12 lowercase hex digits. */
-static int is_generated_id(const char *id)
-{
-    if (id[0] != 'c' || strlen(id) != 13)
-        return 0;
-    for (int i = 1; i < 13; i++)
-        if (!isdigit((unsigned char)id[i]) && !(id[i] >= 'a' && id[i] <= 'f'))
-            return 0;
-    return 1;
-}
-
-int history_read(const space *s, obj_spec *obj, const char *path, int force_csv, history *h,
-                 char *err, size_t errlen)
-{
-    memset(h, 0, sizeof *h);
-    int d = space_ndims(s), nobj = obj->n;
-    h->d = d;
-    h->nobj = nobj;
-    if (!path) return 0;
-    int is_stdin = !strcmp(path, "-");
-    if (!is_stdin) {
-        struct stat st;
-        if (stat(path, &st) != 0) {
-            if (errno == ENOENT) return 0; /* no history yet */
-            errf(err, errlen, path, 0, "cannot open: %s", strerror(errno));
-            return -1;
-        }
-        if (S_ISREG(st.st_mode) && st.st_size == 0) return 0;
-    }
-    rec_reader *r = rec_open(path, rec_format_for(is_stdin ? NULL : path, force_csv), 0, err, errlen);
-    if (!r) return is_stdin && strstr(err, "empty input") ? 0 : -1;
-    const char *fname = rec_name(r);
-    int *colmap = xmalloc(sizeof(int) * (size_t)(d > 0 ? d : 1));
-    int idc = rec_col(r, "id"), rc = -1;
-    char objerr[512] = "";
-    /* an objective the space computes exactly (params, params_pct) may be
-     * missing from the history: it is computed from the configuration */
-    int obj_ok = 1, computed = 0;
-    for (int o = 0; o < nobj; o++) {
-        obj->col[o] = rec_col(r, obj->name[o]);
-        if (obj->col[o] >= 0) continue;
-        if (propose_exact_objective(s, obj, o)) {
-            computed = 1;
-        } else if (obj_ok) {
-            errf(objerr, sizeof objerr, rec_name(r), 1, "missing column '%s'", obj->name[o]);
-            obj_ok = 0;
-        }
-    }
-    int status_col = rec_col(r, "status");
-    int nlayer = 0;
-    for (int i = 0; i < d; i++) nlayer += space_dim_at(s, i)->role == ROLE_LAYER;
-    uint64_t *idh = NULL;
-    char **ids = NULL;
-    hset idset = {0};
-    obj_status_warn sw = {0};
-    int cap = 0;
-    /* ids in the form propose and space-gen give (c + 12 hex digits, a hash
-     * of the configuration) that are not the hash of the record's own
-     * configuration: counted, and one warning at the end */
-    long id_gen = 0, id_bad = 0, id_bad_line = 0;
-    char id_bad_have[32] = "", id_bad_want[32] = "";
-    if (idc < 0) {
-        errf(err, errlen, fname, 1, "missing column 'id'");
-        goto out;
-    }
-    if (space_colmap(s, r, colmap, err, errlen)) goto out;
-    if (nlayer > 0)
-        for (int c = 0; c < rec_ncols(r); c++) {
-            const char *nm = rec_colname(r, c);
-            if (is_layer_flag_name(nm) && space_find(s, nm) < 0) {
-                errf(err, errlen, fname, 1,
-                     "column '%s' is a layer flag the space does not have (it has %d layer flags)", nm,
-                     nlayer);
-                goto out;
-            }
-        }
-    hs_init(&idset, 256);
-    int k;
-    while ((k = rec_next(r)) == 1) {
-        if (h->n == cap) {
-            cap = cap ? 2 * cap : 64;
-            h->levels = xrealloc(h->levels, sizeof(int) * (size_t)cap * (size_t)(d > 0 ? d : 1));
-            h->y = xrealloc(h->y, sizeof(double) * (size_t)cap * (size_t)nobj);
-            h->ok = xrealloc(h->ok, (size_t)cap);
-            h->line = xrealloc(h->line, sizeof(long) * (size_t)cap);
-            idh = xrealloc(idh, sizeof(uint64_t) * (size_t)cap);
-            ids = xrealloc(ids, sizeof(char *) * (size_t)cap);
-        }
-        int i = h->n;
-        long line = rec_line(r);
-        const char *id = rec_field(r, idc);
-        if (!*id) {
-            errf(err, errlen, fname, line, "empty id");
-            goto out;
-        }
-        uint64_t ih = str_hash(id);
-        if (hs_has(&idset, ih))
-            for (int j = 0; j < i; j++)
-                if (idh[j] == ih && !strcmp(ids[j], id)) {
-                    errf(err, errlen, fname, line, "duplicate id '%s' (first on line %ld)", id, h->line[j]);
-                    goto out;
-                }
-        int *lv = h->levels + (size_t)i * d;
-        if (space_parse_record(s, r, colmap, lv, err, errlen)) goto out;
-        if (!space_valid(s, lv)) {
-            errf(err, errlen, fname, line,
-                 "configuration is outside the space (it violates a constraint, e.g. no module on or no layer kept)");
-            goto out;
-        }
-        if (is_generated_id(id)) {
-            char want[32];
-            space_id(s, lv, want, sizeof want);
-            id_gen++;
-            if (strcmp(id, want) && !id_bad++) {
-                id_bad_line = line;
-                snprintf(id_bad_have, sizeof id_bad_have, "%s", id);
-                snprintf(id_bad_want, sizeof id_bad_want, "%s", want);
-            }
-        }
-        h->ok[i] = (unsigned char)obj_status_use(r, status_col, &sw);
-        double *y = h->y + (size_t)i * nobj;
-        if (h->ok[i]) {
-            if (!obj_ok) {
-                snprintf(err, errlen, "%s", objerr);
-                goto out;
-            }
-            if (!computed) {
-                if (obj_read_min(obj, r, y, err, errlen)) goto out;
-            } else {
-                for (int o = 0; o < nobj; o++) {
-                    if (obj->col[o] < 0) {
-                        y[o] = propose_exact_value(s, obj, o, lv);
-                        continue;
-                    }
-                    const char *f = rec_field(r, obj->col[o]);
-                    if (!*f || isspace((unsigned char)*f) || parse_double(f, &y[o])) {
-                        errf(err, errlen, fname, line, "column '%s': not a finite number: '%s'", obj->name[o], f);
-                        goto out;
-                    }
-                    if (obj_value_ok(obj->name[o], y[o])) {
-                        errf(err, errlen, fname, line, "column '%s': negative parameter count: '%s'", obj->name[o],
-                             f);
-                        goto out;
-                    }
-                    if (obj->maximize[o]) y[o] = -y[o];
-                }
-            }
-            h->n_ok++;
-        } else {
-            for (int o = 0; o < nobj; o++) y[o] = NAN;
-        }
-        h->line[i] = line;
-        idh[i] = ih;
-        ids[i] = xstrdup(id);
-        hs_add(&idset, ih);
-        h->n++;
-    }
-    if (k < 0) {
-        snprintf(err, errlen, "%s", rec_error(r));
-        goto out;
-    }
-    if (id_bad)
-        warnx("%s:%ld: warning: id '%s' is not the id of the record's configuration ('%s'); %ld of %ld such ids "
-              "differ (records edited after they were proposed, or a history of another space?)",
-              fname, id_bad_line, id_bad_have, id_bad_want, id_bad, id_gen);
-    rc = 0;
-out:
-    obj_status_warn_free(&sw);
-    if (rc) {
-        for (int j = 0; j < h->n; j++) free(ids[j]);
-        free(ids);
-    } else {
-        h->ids = ids; /* kept: propose --front writes them */
-    }
-    free(idh);
-    free(colmap);
-    hs_free(&idset);
-    rec_close(r);
-    if (rc) history_free(h);
-    return rc;
-}
 
 /* ---- objectives ---- */
 
@@ -297,19 +47,19 @@ void propose_defaults(propose_opts *o)
 
 /* ---- initial design ---- */
 
-static int take(const space *s, hset *ex, const int *lv, int *out, int *nout)
+static int take(const space *s, hashset *ex, const int *lv, int *out, int *nout)
 {
     if (!space_valid(s, lv)) return 0;
     uint64_t hh = space_hash(s, lv);
-    if (hs_has(ex, hh)) return 0;
-    hs_add(ex, hh);
+    if (hashset_has(ex, hh)) return 0;
+    hashset_add(ex, hh);
     memcpy(out + (size_t)*nout * space_ndims(s), lv, sizeof(int) * (size_t)space_ndims(s));
     (*nout)++;
     return 1;
 }
 
 /* Fill out up to want configurations with random valid ones not in ex. */
-static void random_fill(const space *s, rng_t *rng, hset *ex, int *out, int *nout, int want)
+static void random_fill(const space *s, rng_t *rng, hashset *ex, int *out, int *nout, int want)
 {
     int d = space_ndims(s);
     int *lv = xmalloc(sizeof(int) * (size_t)(d > 0 ? d : 1));
@@ -321,7 +71,7 @@ static void random_fill(const space *s, rng_t *rng, hset *ex, int *out, int *nou
 }
 
 static void initial_design(const space *s, const history *h, const propose_opts *o, rng_t *rng,
-                           hset *ex, int *out, int *nout, FILE *explain)
+                           hashset *ex, int *out, int *nout, FILE *explain)
 {
     int d = space_ndims(s);
     if (d >= 1 && d <= SOBOL_MAX_DIM) {
@@ -365,7 +115,7 @@ typedef struct {
     double *front;         /* (m, 2) prepared front (2 objectives) */
     int m;
     double best1;          /* 1 objective: min(ref, best) */
-    hset *ex;
+    hashset *ex;
     /* candidate buffers (maxm) */
     int maxm;
     double *X, *mu, *var, *work, *val, *tie;
@@ -376,6 +126,15 @@ typedef struct {
     int *blv;
     double bmu[OBJ_MAX], bsd[OBJ_MAX];
 } acq;
+
+static void acq_init(acq *A, const space *s, const obj_spec *obj)
+{
+    memset(A, 0, sizeof *A);
+    A->s = s;
+    A->obj = obj;
+    A->d = space_ndims(s);
+    A->nobj = obj->n;
+}
 
 /* model-frame value of GP objective k -> own units */
 static double own_units(const acq *A, int k, double u)
@@ -409,7 +168,7 @@ static void acq_eval(acq *A, const int *cand, int m)
     for (int c = 0; c < m; c++) {
         A->val[c] = -1;
         A->tie[c] = -1;
-        if (hs_has(A->ex, space_hash(A->s, cand + (size_t)c * d))) continue;
+        if (hashset_has(A->ex, space_hash(A->s, cand + (size_t)c * d))) continue;
         space_encode(A->s, cand + (size_t)c * d, A->X + (size_t)nk * d);
         A->keep[nk++] = c;
     }
@@ -486,6 +245,20 @@ static int cmp_imp(const void *a, const void *b)
     return x[0] > y[0] ? -1 : x[0] < y[0] ? 1 : 0;
 }
 
+/* The ok records of h as GP inputs: X (n_ok, d) encoded, lvp (n_ok) their
+ * levels, row (n_ok, may be NULL) their index in h. */
+static void ok_inputs(const space *s, const history *h, double *X, int **lvp, int *row)
+{
+    int d = space_ndims(s);
+    for (int i = 0, j = 0; i < h->n; i++)
+        if (h->ok[i]) {
+            lvp[j] = h->levels + (size_t)i * d;
+            space_encode(s, lvp[j], X + (size_t)j * d);
+            if (row) row[j] = i;
+            j++;
+        }
+}
+
 /* Fit the models of the objectives on the ok records of h: exact objectives
  * are computed, the others get a GP on their standardised values. X (n, d):
  * the encoded ok configurations, lvp their levels, yo scratch (n). A->pts gets
@@ -545,51 +318,30 @@ static void models_fit(acq *A, const space *s, const obj_spec *obj, const histor
     }
 }
 
-static int bo(const space *s, const obj_spec *obj, const history *h, const propose_opts *o,
-              rng_t *rng, hset *ex, int *out, int *nout, propose_info *info, FILE *explain,
-              char *err, size_t errlen)
+/* The reference point in the model frame: --ref if given, else 10% of the
+ * observed range beyond the worst value of each objective (exact objectives:
+ * over their computed values). */
+static void ref_point(acq *A, const history *h, const propose_opts *o, FILE *explain)
 {
-    int d = space_ndims(s), nobj = obj->n, B = o->batch, n = h->n_ok;
-    acq A;
-    memset(&A, 0, sizeof A);
-    A.s = s;
-    A.obj = obj;
-    A.d = d;
-    A.nobj = nobj;
-    A.ex = ex;
-    int cap = n + B;
-    double *X = xmalloc(sizeof(double) * (size_t)n * (size_t)d);
-    int **lvp = xmalloc(sizeof(int *) * (size_t)n);
-    double *yo = xmalloc(sizeof(double) * (size_t)n);
-    for (int i = 0, j = 0; i < h->n; i++)
-        if (h->ok[i]) {
-            lvp[j] = h->levels + (size_t)i * d;
-            space_encode(s, lvp[j], X + (size_t)j * d);
-            j++;
-        }
-    A.npts = n;
-    A.pts = xmalloc(sizeof(double) * (size_t)cap * (size_t)nobj);
-    A.front = xmalloc(sizeof(double) * (size_t)cap * 2);
+    int nobj = A->nobj, n = h->n_ok;
     double ymin[OBJ_MAX], ymax[OBJ_MAX];
-    models_fit(&A, s, obj, h, o, rng, X, lvp, yo, cap, explain);
     for (int k = 0; k < nobj; k++) {
         ymin[k] = HUGE_VAL;
         ymax[k] = -HUGE_VAL;
         for (int i = 0; i < h->n; i++)
             if (h->ok[i]) {
                 double v = h->y[(size_t)i * nobj + k];
-                if (A.exact[k]) continue;
+                if (A->exact[k]) continue;
                 if (v < ymin[k]) ymin[k] = v;
                 if (v > ymax[k]) ymax[k] = v;
             }
-        if (A.exact[k])
+        if (A->exact[k])
             for (int j = 0; j < n; j++) {
-                double v = A.pts[(size_t)j * nobj + k];
+                double v = A->pts[(size_t)j * nobj + k];
                 if (v < ymin[k]) ymin[k] = v;
                 if (v > ymax[k]) ymax[k] = v;
             }
     }
-    info->n_fit = n;
     /* reference point (minimisation frame) -> model frame */
     for (int k = 0; k < nobj; k++) {
         double r;
@@ -599,153 +351,239 @@ static int bo(const space *s, const obj_spec *obj, const history *h, const propo
             double range = ymax[k] - ymin[k];
             r = ymax[k] + 0.1 * (range > 0 ? range : (fabs(ymax[k]) > 0 ? fabs(ymax[k]) : 1.0));
         }
-        A.ref[k] = (r - A.ym[k]) / A.ys[k];
+        A->ref[k] = (r - A->ym[k]) / A->ys[k];
     }
     if (explain) {
         fprintf(explain, "propose: reference point:");
-        for (int k = 0; k < nobj; k++) fprintf(explain, " %s=%.6g", obj->name[k], own_units(&A, k, A.ref[k]));
+        for (int k = 0; k < nobj; k++) fprintf(explain, " %s=%.6g", A->obj->name[k], own_units(A, k, A->ref[k]));
         fputc('\n', explain);
     }
-    /* buffers; incumbent points = posterior means at the observed inputs */
-    A.maxm = space_max_neighbours(s);
-    if (A.maxm < 256) A.maxm = 256;
-    A.X = xmalloc(sizeof(double) * (size_t)A.maxm * (size_t)d);
-    A.mu = xmalloc(sizeof(double) * (size_t)A.maxm * (size_t)nobj);
-    A.var = xmalloc(sizeof(double) * (size_t)A.maxm * (size_t)nobj);
-    A.work = xmalloc(sizeof(double) * (size_t)A.maxm * (size_t)cap);
-    A.val = xmalloc(sizeof(double) * (size_t)A.maxm);
-    A.tie = xmalloc(sizeof(double) * (size_t)A.maxm);
-    A.keep = xmalloc(sizeof(int) * (size_t)A.maxm);
-    A.blv = xmalloc(sizeof(int) * (size_t)d);
+}
+
+/* Candidate buffers of A, sized for the larger of a neighbourhood and 256
+ * candidates; cap = observations + fantasies the GPs will hold. */
+static void acq_alloc(acq *A, int cap)
+{
+    int d = A->d, nobj = A->nobj;
+    A->maxm = space_max_neighbours(A->s);
+    if (A->maxm < 256) A->maxm = 256;
+    A->X = xmalloc(sizeof(double) * (size_t)A->maxm * (size_t)d);
+    A->mu = xmalloc(sizeof(double) * (size_t)A->maxm * (size_t)nobj);
+    A->var = xmalloc(sizeof(double) * (size_t)A->maxm * (size_t)nobj);
+    A->work = xmalloc(sizeof(double) * (size_t)A->maxm * (size_t)cap);
+    A->val = xmalloc(sizeof(double) * (size_t)A->maxm);
+    A->tie = xmalloc(sizeof(double) * (size_t)A->maxm);
+    A->keep = xmalloc(sizeof(int) * (size_t)A->maxm);
+    A->blv = xmalloc(sizeof(int) * (size_t)d);
+}
+
+static void acq_free(acq *A)
+{
+    for (int k = 0; k < A->nobj; k++)
+        if (A->gp[k]) {
+            gp_free(A->gp[k]);
+            free(A->gp[k]);
+        }
+    free(A->pts); free(A->front); free(A->X); free(A->mu); free(A->var);
+    free(A->work); free(A->val); free(A->tie); free(A->keep); free(A->blv);
+}
+
+/* Incumbent points = the GPs' posterior means at the n observed inputs X
+ * (noisy scores: the model's view of the front, not the observed one);
+ * yo (n) is scratch. Then the front EHVI is measured against. */
+static void incumbents_predict(acq *A, const double *X, double *yo, int n, int cap)
+{
+    int nobj = A->nobj;
     double *tw = xmalloc(sizeof(double) * (size_t)n * (size_t)cap);
     for (int k = 0; k < nobj; k++)
-        if (A.gp[k]) {
+        if (A->gp[k]) {
             double *tv = xmalloc(sizeof(double) * (size_t)n);
-            gp_predict(A.gp[k], X, n, yo, tv, tw);
-            for (int j = 0; j < n; j++) A.pts[(size_t)j * nobj + k] = yo[j];
+            gp_predict(A->gp[k], X, n, yo, tv, tw);
+            for (int j = 0; j < n; j++) A->pts[(size_t)j * nobj + k] = yo[j];
             free(tv);
         }
     free(tw);
-    acq_front(&A);
+    acq_front(A);
+}
 
-    /* per pick */
-    int *cand = xmalloc(sizeof(int) * (size_t)A.maxm * (size_t)d);
-    int *cur = xmalloc(sizeof(int) * (size_t)d);
-    int *nb = xmalloc(sizeof(int) * (size_t)A.maxm * (size_t)d);
-    int nstart_max = o->ls_starts > 0 ? o->ls_starts : 1;
-    int *starts = xmalloc(sizeof(int) * (size_t)nstart_max * (size_t)d);
-    double *sv = xmalloc(sizeof(double) * 2 * (size_t)nstart_max);
-    int *fidx = xmalloc(sizeof(int) * (size_t)cap);
-    int **plv = xmalloc(sizeof(int *) * (size_t)cap); /* configs of the incumbent points */
-    for (int j = 0; j < n; j++) plv[j] = lvp[j];
-    scored *sc = xmalloc(sizeof(scored) * (size_t)A.maxm);
+/* Scratch of one pick, allocated once for the batch. */
+typedef struct {
+    int *cand;       /* (maxm, d) candidates being scored */
+    int *cur, *nb;   /* (d), (maxm, d) local search state */
+    int nstart_max;  /* local-search starts per pick */
+    int *starts;     /* (nstart_max, d) */
+    double *sv;      /* (nstart_max, 2) value and tie of each start (-1: not scored) */
+    int *fidx;       /* (cap) incumbent indices on the front */
+    int **plv;       /* (cap) configurations of the incumbent points */
+    scored *sc;      /* (maxm) */
+} pick_bufs;
+
+/* Candidate pool: o->n_random uniform random configurations, scored by
+ * EHVI in chunks of maxm; the best few (half the starts, at most 64) become
+ * local-search starts. Returns the number of starts written. */
+static int random_starts(acq *A, const propose_opts *o, rng_t *rng, pick_bufs *P)
+{
+    int d = A->d, ns = 0;
+    int nrs = P->nstart_max / 2 > 0 ? P->nstart_max / 2 : 1;
+    scored topr[64];
+    int ntop = 0;
+    if (nrs > 64) nrs = 64;
+    int *rnd = xmalloc(sizeof(int) * (size_t)nrs * (size_t)d);
+    for (int done = 0; done < o->n_random;) {
+        int m = o->n_random - done < A->maxm ? o->n_random - done : A->maxm;
+        for (int c = 0; c < m; c++) space_sample(A->s, rng, P->cand + (size_t)c * d);
+        acq_eval(A, P->cand, m);
+        for (int c = 0; c < m; c++) P->sc[c] = (scored){A->val[c], A->tie[c], c};
+        qsort(P->sc, (size_t)m, sizeof *P->sc, cmp_scored);
+        /* merge the chunk's best into topr */
+        for (int c = 0; c < m && c < nrs; c++) {
+            const scored *sc = &P->sc[c];
+            if (sc->v < 0) break;
+            int pos = ntop;
+            while (pos > 0 && better(sc->v, sc->t, topr[pos - 1].v, topr[pos - 1].t)) pos--;
+            if (pos >= nrs) continue;
+            int last = ntop < nrs ? ntop : nrs - 1;
+            for (int q = last; q > pos; q--) {
+                topr[q] = topr[q - 1];
+                memcpy(rnd + (size_t)q * d, rnd + (size_t)(q - 1) * d, sizeof(int) * (size_t)d);
+            }
+            topr[pos] = *sc;
+            memcpy(rnd + (size_t)pos * d, P->cand + (size_t)sc->i * d, sizeof(int) * (size_t)d);
+            if (ntop < nrs) ntop++;
+        }
+        done += m;
+    }
+    for (int q = 0; q < ntop && ns < P->nstart_max; q++, ns++) {
+        memcpy(P->starts + (size_t)ns * d, rnd + (size_t)q * d, sizeof(int) * (size_t)d);
+        P->sv[2 * ns] = topr[q].v;
+        P->sv[2 * ns + 1] = topr[q].t;
+    }
+    free(rnd);
+    return ns;
+}
+
+/* More starts, up to nstart_max in all: incumbent Pareto points in random
+ * order (already evaluated: value -1). Returns the new number of starts. */
+static int front_starts(acq *A, rng_t *rng, pick_bufs *P, int ns)
+{
+    int d = A->d, nobj = A->nobj, nf = 0;
+    for (int j = 0; j < A->npts; j++) {
+        int dom = 0;
+        for (int q = 0; q < A->npts && !dom; q++)
+            dom = pareto_dominates(A->pts + (size_t)q * nobj, A->pts + (size_t)j * nobj, nobj);
+        if (!dom) P->fidx[nf++] = j;
+    }
+    for (int q = 0; q < nf && ns < P->nstart_max; q++) {
+        int pick_j = q + (int)rng_below(rng, (uint64_t)(nf - q)); /* partial shuffle */
+        int t = P->fidx[q];
+        P->fidx[q] = P->fidx[pick_j];
+        P->fidx[pick_j] = t;
+        memcpy(P->starts + (size_t)ns * d, P->plv[P->fidx[q]], sizeof(int) * (size_t)d);
+        P->sv[2 * ns] = -1;
+        P->sv[2 * ns + 1] = -1;
+        ns++;
+    }
+    return ns;
+}
+
+static void explain_pick(const acq *A, int pick, FILE *explain)
+{
+    char id[32];
+    space_id(A->s, A->blv, id, sizeof id);
+    fprintf(explain, "propose: pick %d %s: ehvi %.6g (%ld candidates)", pick + 1, id, A->bval, A->evals);
+    for (int k = 0; k < A->nobj; k++) {
+        if (A->exact[k])
+            fprintf(explain, "; %s %.6g (exact)", A->obj->name[k], own_units(A, k, A->bmu[k]));
+        else
+            fprintf(explain, "; %s %.6g sd %.3g", A->obj->name[k], own_units(A, k, A->bmu[k]),
+                    A->bsd[k] * A->ys[k]);
+    }
+    fputc('\n', explain);
+}
+
+/* Kriging believer: the pick's posterior mean becomes an observation of
+ * every GP and a new incumbent point (configuration lv), so the next pick
+ * of the batch goes elsewhere. 0, or -1 with err. */
+static int believe(acq *A, pick_bufs *P, const int *lv, char *err, size_t errlen)
+{
+    int d = A->d, nobj = A->nobj, rc = 0;
+    double x[512], *xp = d <= 512 ? x : xmalloc(sizeof(double) * (size_t)d);
+    space_encode(A->s, A->blv, xp);
+    for (int k = 0; k < nobj; k++)
+        if (A->gp[k] && gp_add_point(A->gp[k], xp, A->bmu[k]) != 0) {
+            snprintf(err, errlen, "internal error: fantasy update failed");
+            rc = -1;
+        }
+    if (xp != x) free(xp);
+    if (rc) return rc;
+    memcpy(A->pts + (size_t)A->npts * nobj, A->bmu, sizeof(double) * (size_t)nobj);
+    P->plv[A->npts] = (int *)lv;
+    A->npts++;
+    acq_front(A);
+    return 0;
+}
+
+/* Bayesian optimisation: fit the surrogates on the ok records, then pick
+ * o->batch configurations one at a time, each the EHVI maximiser found by
+ * local search from the best random candidates and the incumbent front,
+ * followed by a kriging-believer update. */
+static int bo(const space *s, const obj_spec *obj, const history *h, const propose_opts *o,
+              rng_t *rng, hashset *ex, int *out, int *nout, propose_info *info, FILE *explain,
+              char *err, size_t errlen)
+{
+    int d = space_ndims(s), nobj = obj->n, B = o->batch, n = h->n_ok;
+    acq A;
+    acq_init(&A, s, obj);
+    A.ex = ex;
+    int cap = n + B;
+    double *X = xmalloc(sizeof(double) * (size_t)n * (size_t)d);
+    int **lvp = xmalloc(sizeof(int *) * (size_t)n);
+    double *yo = xmalloc(sizeof(double) * (size_t)n);
+    ok_inputs(s, h, X, lvp, NULL);
+    A.npts = n;
+    A.pts = xmalloc(sizeof(double) * (size_t)cap * (size_t)nobj);
+    A.front = xmalloc(sizeof(double) * (size_t)cap * 2);
+    models_fit(&A, s, obj, h, o, rng, X, lvp, yo, cap, explain);
+    info->n_fit = n;
+    ref_point(&A, h, o, explain);
+    acq_alloc(&A, cap);
+    incumbents_predict(&A, X, yo, n, cap);
+
+    pick_bufs P;
+    P.cand = xmalloc(sizeof(int) * (size_t)A.maxm * (size_t)d);
+    P.cur = xmalloc(sizeof(int) * (size_t)d);
+    P.nb = xmalloc(sizeof(int) * (size_t)A.maxm * (size_t)d);
+    P.nstart_max = o->ls_starts > 0 ? o->ls_starts : 1;
+    P.starts = xmalloc(sizeof(int) * (size_t)P.nstart_max * (size_t)d);
+    P.sv = xmalloc(sizeof(double) * 2 * (size_t)P.nstart_max);
+    P.fidx = xmalloc(sizeof(int) * (size_t)cap);
+    P.plv = xmalloc(sizeof(int *) * (size_t)cap);
+    for (int j = 0; j < n; j++) P.plv[j] = lvp[j];
+    P.sc = xmalloc(sizeof(scored) * (size_t)A.maxm);
     int rc = 0;
     for (int pick = 0; pick < B; pick++) {
         A.bval = -1;
         A.btie = -1;
         A.evals = 0;
-        int ns = 0;
-        /* random candidates; the best few become local-search starts */
-        int nrs = nstart_max / 2 > 0 ? nstart_max / 2 : 1;
-        scored topr[64];
-        int ntop = 0;
-        if (nrs > 64) nrs = 64;
-        int *rnd = xmalloc(sizeof(int) * (size_t)nrs * (size_t)d);
-        for (int done = 0; done < o->n_random;) {
-            int m = o->n_random - done < A.maxm ? o->n_random - done : A.maxm;
-            for (int c = 0; c < m; c++) space_sample(s, rng, cand + (size_t)c * d);
-            acq_eval(&A, cand, m);
-            for (int c = 0; c < m; c++) sc[c] = (scored){A.val[c], A.tie[c], c};
-            qsort(sc, (size_t)m, sizeof *sc, cmp_scored);
-            /* merge the chunk's best into topr */
-            for (int c = 0; c < m && c < nrs; c++) {
-                if (sc[c].v < 0) break;
-                int pos = ntop;
-                while (pos > 0 && better(sc[c].v, sc[c].t, topr[pos - 1].v, topr[pos - 1].t)) pos--;
-                if (pos >= nrs) continue;
-                int last = ntop < nrs ? ntop : nrs - 1;
-                for (int q = last; q > pos; q--) {
-                    topr[q] = topr[q - 1];
-                    memcpy(rnd + (size_t)q * d, rnd + (size_t)(q - 1) * d, sizeof(int) * (size_t)d);
-                }
-                topr[pos] = sc[c];
-                memcpy(rnd + (size_t)pos * d, cand + (size_t)sc[c].i * d, sizeof(int) * (size_t)d);
-                if (ntop < nrs) ntop++;
-            }
-            done += m;
-        }
-        for (int q = 0; q < ntop && ns < nstart_max; q++, ns++) {
-            memcpy(starts + (size_t)ns * d, rnd + (size_t)q * d, sizeof(int) * (size_t)d);
-            sv[2 * ns] = topr[q].v;
-            sv[2 * ns + 1] = topr[q].t;
-        }
-        free(rnd);
-        /* starts at incumbent Pareto points (already evaluated: value -1) */
-        int nf = 0;
-        for (int j = 0; j < A.npts; j++) {
-            int dom = 0;
-            for (int q = 0; q < A.npts && !dom; q++)
-                dom = pareto_dominates(A.pts + (size_t)q * nobj, A.pts + (size_t)j * nobj, nobj);
-            if (!dom) fidx[nf++] = j;
-        }
-        for (int q = 0; q < nf && ns < nstart_max; q++) {
-            int pick_j = q + (int)rng_below(rng, (uint64_t)(nf - q)); /* partial shuffle */
-            int t = fidx[q];
-            fidx[q] = fidx[pick_j];
-            fidx[pick_j] = t;
-            memcpy(starts + (size_t)ns * d, plv[fidx[q]], sizeof(int) * (size_t)d);
-            sv[2 * ns] = -1;
-            sv[2 * ns + 1] = -1;
-            ns++;
-        }
+        int ns = random_starts(&A, o, rng, &P);
+        ns = front_starts(&A, rng, &P, ns);
         for (int q = 0; q < ns && A.evals < o->ls_evals; q++)
-            local_search(&A, starts + (size_t)q * d, sv[2 * q], sv[2 * q + 1], cur, nb, o->ls_evals);
+            local_search(&A, P.starts + (size_t)q * d, P.sv[2 * q], P.sv[2 * q + 1], P.cur, P.nb, o->ls_evals);
         if (A.bval < 0) {
             /* the search met only taken configurations: any untaken one */
             for (long t = 0; t < 20000 && A.bval < 0; t++) {
-                space_sample(s, rng, cand);
-                if (!hs_has(ex, space_hash(s, cand))) acq_eval(&A, cand, 1);
+                space_sample(s, rng, P.cand);
+                if (!hashset_has(ex, space_hash(s, P.cand))) acq_eval(&A, P.cand, 1);
             }
             if (A.bval < 0) break; /* the space is (nearly) exhausted */
         }
         take(s, ex, A.blv, out, nout);
-        if (explain) {
-            char id[32];
-            space_id(s, A.blv, id, sizeof id);
-            fprintf(explain, "propose: pick %d %s: ehvi %.6g (%ld candidates)", pick + 1, id, A.bval,
-                    A.evals);
-            for (int k = 0; k < nobj; k++) {
-                if (A.exact[k])
-                    fprintf(explain, "; %s %.6g (exact)", obj->name[k], own_units(&A, k, A.bmu[k]));
-                else
-                    fprintf(explain, "; %s %.6g sd %.3g", obj->name[k], own_units(&A, k, A.bmu[k]),
-                            A.bsd[k] * A.ys[k]);
-            }
-            fputc('\n', explain);
-        }
-        /* kriging believer: the pick's posterior mean becomes an observation */
-        double x[512], *xp = d <= 512 ? x : xmalloc(sizeof(double) * (size_t)d);
-        space_encode(s, A.blv, xp);
-        for (int k = 0; k < nobj; k++)
-            if (A.gp[k] && gp_add_point(A.gp[k], xp, A.bmu[k]) != 0) {
-                snprintf(err, errlen, "internal error: fantasy update failed");
-                rc = -1;
-            }
-        if (xp != x) free(xp);
-        if (rc) break;
-        memcpy(A.pts + (size_t)A.npts * nobj, A.bmu, sizeof(double) * (size_t)nobj);
-        plv[A.npts] = out + (size_t)(*nout - 1) * d;
-        A.npts++;
-        acq_front(&A);
+        if (explain) explain_pick(&A, pick, explain);
+        if ((rc = believe(&A, &P, out + (size_t)(*nout - 1) * d, err, errlen))) break;
     }
-    for (int k = 0; k < nobj; k++)
-        if (A.gp[k]) {
-            gp_free(A.gp[k]);
-            free(A.gp[k]);
-        }
-    free(X); free(lvp); free(yo); free(A.pts); free(A.front); free(A.X); free(A.mu); free(A.var);
-    free(A.work); free(A.val); free(A.tie); free(A.keep); free(A.blv); free(cand); free(cur);
-    free(nb); free(starts); free(sv); free(fidx); free(plv); free(sc);
+    acq_free(&A);
+    free(X); free(lvp); free(yo);
+    free(P.cand); free(P.cur); free(P.nb); free(P.starts); free(P.sv); free(P.fidx); free(P.plv); free(P.sc);
     return rc;
 }
 
@@ -763,21 +601,12 @@ int propose_front(const space *s, const obj_spec *obj, const history *h, const p
     if (n == 0)
         return 0;
     acq A;
-    memset(&A, 0, sizeof A);
-    A.s = s;
-    A.obj = obj;
-    A.d = d;
-    A.nobj = nobj;
+    acq_init(&A, s, obj);
     double *X = xmalloc(sizeof(double) * (size_t)n * (size_t)d);
     int **lvp = xmalloc(sizeof(int *) * (size_t)n);
     double *yo = xmalloc(sizeof(double) * (size_t)n);
     int *row = xmalloc(sizeof(int) * (size_t)n);
-    for (int i = 0, j = 0; i < h->n; i++)
-        if (h->ok[i]) {
-            lvp[j] = h->levels + (size_t)i * d;
-            space_encode(s, lvp[j], X + (size_t)j * d);
-            row[j++] = i;
-        }
+    ok_inputs(s, h, X, lvp, row);
     A.pts = xmalloc(sizeof(double) * (size_t)n * (size_t)nobj);
     rng_t rng;
     rng_seed(&rng, o->seed);
@@ -816,12 +645,8 @@ int propose_front(const space *s, const obj_spec *obj, const history *h, const p
     unsigned char *kp = xmalloc((size_t)n);
     pareto_nondominated(ymin, kp, n, nobj);
     for (int j = 0; j < n; j++) keep[row[j]] = kp[j];
-    for (int k = 0; k < nobj; k++)
-        if (A.gp[k]) {
-            gp_free(A.gp[k]);
-            free(A.gp[k]);
-        }
-    free(kp); free(ymin); free(var); free(work); free(X); free(lvp); free(yo); free(row); free(A.pts);
+    acq_free(&A);
+    free(kp); free(ymin); free(var); free(work); free(X); free(lvp); free(yo); free(row);
     (void)err;
     (void)errlen;
     return 0;
@@ -838,9 +663,9 @@ int propose_run(const space *s, const obj_spec *obj, const history *h, const pro
     }
     rng_t rng;
     rng_seed(&rng, o->seed);
-    hset ex;
-    hs_init(&ex, (size_t)h->n + (size_t)o->batch);
-    for (int i = 0; i < h->n; i++) hs_add(&ex, space_hash(s, h->levels + (size_t)i * h->d));
+    hashset ex;
+    hashset_init(&ex, (size_t)h->n + (size_t)o->batch);
+    for (int i = 0; i < h->n; i++) hashset_add(&ex, space_hash(s, h->levels + (size_t)i * h->d));
     int nout = 0, rc = 0;
     int init = o->init > 2 ? o->init : 2;
     if (h->n_ok < init) {
@@ -849,7 +674,7 @@ int propose_run(const space *s, const obj_spec *obj, const history *h, const pro
         info->bo = 1;
         rc = bo(s, obj, h, o, &rng, &ex, out, &nout, info, explain, err, errlen);
     }
-    hs_free(&ex);
+    hashset_free(&ex);
     info->n = nout;
     info->seconds = now_seconds() - t0;
     return rc;

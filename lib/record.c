@@ -2,6 +2,7 @@
  * physical line at a time so that streaming and line numbers both work. */
 #define _POSIX_C_SOURCE 200809L
 #include "record.h"
+#include "hash.h"
 #include "util.h"
 
 #include <csv.h>
@@ -11,14 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* FNV-1a, for the header's name index */
-static size_t name_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return (size_t)h;
-}
+/* for the header's name index */
+static size_t name_hash(const char *s) { return (size_t)fnv1a_str(FNV1A_INIT, s); }
 
 struct rec_reader {
     FILE *f;

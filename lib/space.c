@@ -1,5 +1,7 @@
-/* space.c -- search spaces (see space.h and autopeft-space(5)). */
+/* space.c -- search spaces: the model and its file format (see space.h,
+ * space_internal.h for how the implementation is split, autopeft-space(5)). */
 #include "space.h"
+#include "space_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -7,51 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
-#include "hfconfig.h"
 
-/* per-dim private data */
-typedef struct {
-    double *enc;  /* (n_levels) encoded position in [0,1], increasing */
-    char *lblbuf; /* storage of the labels */
-    long lo, hi;  /* int dims */
-    long line;    /* defining line (for messages) */
-    int comp;     /* constraint component, -1 if free */
-} dim_x;
-
-typedef struct {
-    char *name;
-    int n;
-    int *mem;        /* (n) dim indices, resolved at finish */
-    char **mem_name; /* (n) names as written */
-    long line;
-} group;
-
-enum { ROW_DIM, ROW_CONST, ROW_ANY };
-
-struct space {
-    const char *file; /* for messages while building */
-    int nd, capd;
-    space_dim *dims;
-    dim_x *dx;
-    int nc, capc;
-    char **cname;
-    long long *cval;
-    int ng, capg;
-    group *g;
-    int nrows, caprows;
-    struct { int t, i; } *rows;
-    /* components of linked constraint groups, for sampling */
-    int ncomp;
-    int *comp_dims, *comp_dstart; /* dims of comp c: comp_dims[comp_dstart[c]..comp_dstart[c+1]) */
-    int *comp_grps, *comp_gstart;
-    int has_params;
-    int mod_dim[MOD_COUNT]; /* dim index per module, -1 */
-    long long hidden, layers, base;
-};
-
-static const char *MOD_NAMES[MOD_COUNT] = {"sa", "pa", "pt", "lora"};
+const char *const SPACE_MOD_NAMES[MOD_COUNT] = {"sa", "pa", "pt", "lora"};
 
 /* ---- small helpers ---- */
 
@@ -165,7 +125,7 @@ static int set_role(space *s, int d, const char *role, long line, char *err, siz
     if (!*role || !strcmp(role, "-"))
         return 0;
     for (int m = 0; m < MOD_COUNT; m++)
-        if (!strcmp(role, MOD_NAMES[m])) {
+        if (!strcmp(role, SPACE_MOD_NAMES[m])) {
             if (!dm->numeric || dm->kind == DIM_BOOL || dm->values[0] < 0) {
                 errf(err, errlen, s->file, line, "dimension '%s': role %s needs sizes >= 0 (an int or numeric choice)",
                      dm->name, role);
@@ -214,8 +174,8 @@ static int set_role(space *s, int d, const char *role, long line, char *err, siz
 }
 
 /* Add one row of the file format. Returns 0 or -1 (err set). */
-static int add_row(space *s, const char *name, const char *kind, const char *values, const char *role, long line,
-                   char *err, size_t errlen)
+int space_add_row(space *s, const char *name, const char *kind, const char *values, const char *role, long line,
+                         char *err, size_t errlen)
 {
     if (!valid_name(name)) {
         errf(err, errlen, s->file, line, "bad name '%s' (letters, digits, '_', '-', '.')", name);
@@ -462,7 +422,7 @@ static void union_join(int *par, int a, int b)
 }
 
 /* Resolve constraints, check consistency, build encodings and components. */
-static int finish(space *s, long eof_line, char *err, size_t errlen)
+int space_finish(space *s, long eof_line, char *err, size_t errlen)
 {
     if (s->nd == 0) {
         errf(err, errlen, s->file, eof_line, "no dimensions (a space needs at least one int, choice or bool row)");
@@ -569,7 +529,7 @@ static int finish(space *s, long eof_line, char *err, size_t errlen)
     return 0;
 }
 
-static space *space_new(const char *file)
+space *space_new(const char *file)
 {
     space *s = xcalloc(1, sizeof *s);
     s->file = file;
@@ -609,7 +569,7 @@ space *space_load(const char *path, char *err, size_t errlen)
                  rec_ncols(r), rec_nfields(r));
             goto fail;
         }
-        if (add_row(s, rec_field(r, col[0]), rec_field(r, col[1]), rec_field(r, col[2]),
+        if (space_add_row(s, rec_field(r, col[0]), rec_field(r, col[1]), rec_field(r, col[2]),
                     col[3] >= 0 ? rec_field(r, col[3]) : "", rec_line(r), err, errlen))
             goto fail;
     }
@@ -617,7 +577,7 @@ space *space_load(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s", rec_error(r));
         goto fail;
     }
-    if (finish(s, last, err, errlen))
+    if (space_finish(s, last, err, errlen))
         goto fail;
     s->file = NULL;
     rec_close(r);
@@ -726,7 +686,7 @@ int space_write(const space *s, FILE *f)
                 free(b);
             }
             if (dm->role == ROLE_MODULE)
-                row_push(&row, MOD_NAMES[dm->role_arg]);
+                row_push(&row, SPACE_MOD_NAMES[dm->role_arg]);
             else if (dm->role == ROLE_LAYER)
                 row_pushf(&row, "layer:%d", dm->role_arg);
             else
@@ -738,136 +698,6 @@ int space_write(const space *s, FILE *f)
     row_free(&row);
     rec_writer_free(w);
     return rc;
-}
-
-space *space_autopeft(const space_model *m, char *err, size_t errlen)
-{
-    if (m->hidden <= 0 || m->layers <= 0 || m->layers > PEFT_MAX_LAYERS) {
-        errf(err, errlen, NULL, 0, "need hidden > 0 and 0 < layers <= %d (got hidden %d, layers %d)",
-             PEFT_MAX_LAYERS, m->hidden, m->layers);
-        return NULL;
-    }
-    if (!(m->mods & ((1u << MOD_COUNT) - 1))) {
-        errf(err, errlen, NULL, 0, "no modules selected");
-        return NULL;
-    }
-    space *s = space_new("space_autopeft");
-    char v[1024], nm[32];
-    int rc = 0;
-    struct { const char *name; long long v; } cs[] = {
-        {"hidden", m->hidden},       {"layers", m->layers},         {"heads", m->heads},
-        {"intermediate", m->intermediate}, {"vocab", m->vocab}, {"max_position", m->max_position},
-        {"type_vocab", m->type_vocab}, {"base_params", m->base_params},
-    };
-    if (cs[7].v <= 0 && m->vocab > 0 && m->intermediate > 0 && m->max_position > 0 && m->type_vocab > 0)
-        cs[7].v = bert_base_param_count(m->vocab, m->hidden, m->layers, m->intermediate, m->max_position,
-                                        m->type_vocab);
-    for (size_t i = 0; i < sizeof cs / sizeof *cs && !rc; i++)
-        if (cs[i].v > 0) {
-            snprintf(v, sizeof v, "%lld", cs[i].v);
-            rc = add_row(s, cs[i].name, "const", v, "", 0, err, errlen);
-        }
-    /* sizes: H, H/2, H/4, ... >= 1, then 1; increasing with 0 first */
-    int sz[64], nsz = 0;
-    for (int h = m->hidden; h >= 1; h /= 2)
-        sz[nsz++] = h;
-    if (sz[nsz - 1] != 1)
-        sz[nsz++] = 1;
-    size_t off = (size_t)snprintf(v, sizeof v, "0");
-    for (int i = nsz - 1; i >= 0; i--)
-        off += (size_t)snprintf(v + off, sizeof v - off, ",%d", sz[i]);
-    snprintf(v + off, sizeof v - off, ":log");
-    char mods[64] = "";
-    for (int k = 0; k < MOD_COUNT && !rc; k++) {
-        if (!(m->mods & (1u << k)))
-            continue;
-        if (k == MOD_LORA) {
-            char lv[128];
-            size_t o = (size_t)snprintf(lv, sizeof lv, "0");
-            for (int r = 1; r <= 64 && r <= m->hidden; r *= 2)
-                o += (size_t)snprintf(lv + o, sizeof lv - o, ",%d", r);
-            snprintf(lv + o, sizeof lv - o, ":log");
-            rc = add_row(s, "lora", "choice", lv, "lora", 0, err, errlen);
-        } else {
-            rc = add_row(s, MOD_NAMES[k], "choice", v, MOD_NAMES[k], 0, err, errlen);
-        }
-        if (*mods)
-            strcat(mods, ",");
-        strcat(mods, MOD_NAMES[k]);
-    }
-    char *ls = xmalloc((size_t)m->layers * 8 + 8);
-    ls[0] = 0;
-    for (int l = 0; l < m->layers && !rc; l++) {
-        char role[32];
-        snprintf(nm, sizeof nm, "l%d", l);
-        snprintf(role, sizeof role, "layer:%d", l);
-        rc = add_row(s, nm, "bool", "-", role, 0, err, errlen);
-        if (l)
-            strcat(ls, ",");
-        strcat(ls, nm);
-    }
-    if (!rc)
-        rc = add_row(s, "any_module", "any", mods, "", 0, err, errlen);
-    if (!rc)
-        rc = add_row(s, "any_layer", "any", ls, "", 0, err, errlen);
-    free(ls);
-    if (!rc)
-        rc = finish(s, 0, err, errlen);
-    s->file = NULL;
-    if (rc) {
-        space_free(s);
-        return NULL;
-    }
-    return s;
-}
-
-int space_model_load(const char *path, space_model *m, char *err, size_t errlen)
-{
-    struct stat st;
-    char *own = NULL;
-    if (!stat(path, &st) && S_ISDIR(st.st_mode))
-        path = own = dir_file(path, "config.json");
-    bert_config bc;
-    int rc = hfconfig_load(path, &bc, err, errlen);
-    free(own);
-    if (rc)
-        return -1;
-    memset(m, 0, sizeof *m);
-    m->hidden = bc.hidden;
-    m->layers = bc.layers;
-    m->heads = bc.heads;
-    m->intermediate = bc.intermediate;
-    m->vocab = bc.vocab_size;
-    m->max_position = bc.max_position;
-    m->type_vocab = bc.type_vocab;
-    return 0;
-}
-
-const char *space_module_name(int k) { return k >= 0 && k < MOD_COUNT ? MOD_NAMES[k] : "?"; }
-
-int space_parse_modules(const char *list, unsigned *mods, char *err, size_t errlen)
-{
-    *mods = 0;
-    const char *p = list;
-    while (*p) {
-        size_t n = strcspn(p, ",");
-        int k = 0;
-        while (k < MOD_COUNT && (strlen(MOD_NAMES[k]) != n || strncmp(p, MOD_NAMES[k], n)))
-            k++;
-        if (k == MOD_COUNT) {
-            errf(err, errlen, NULL, 0, "unknown module '%.*s' (expected sa, pa, pt, lora)", (int)n, p);
-            return -1;
-        }
-        *mods |= 1u << k;
-        p += n;
-        if (*p == ',')
-            p++;
-    }
-    if (!*mods) {
-        errf(err, errlen, NULL, 0, "empty module list");
-        return -1;
-    }
-    return 0;
 }
 
 /* ---- accessors ---- */
@@ -985,223 +815,4 @@ int space_parse_record(const space *s, rec_reader *r, const int *colmap, int *le
         levels[d] = l;
     }
     return 0;
-}
-
-/* ---- geometry ---- */
-
-void space_encode(const space *s, const int *levels, double *x)
-{
-    for (int d = 0; d < s->nd; d++)
-        x[d] = s->dx[d].enc[levels[d]];
-}
-
-void space_decode(const space *s, const double *x, int *levels)
-{
-    for (int d = 0; d < s->nd; d++) {
-        const double *e = s->dx[d].enc;
-        int n = s->dims[d].n_levels;
-        double v = x[d] < 0 ? 0 : x[d] > 1 ? 1 : x[d];
-        if (!(v == v))
-            v = 0;
-        /* first level with e >= v, then the closer of it and the one before */
-        int lo = 0, hi = n - 1;
-        while (lo < hi) {
-            int mid = (lo + hi) / 2;
-            if (e[mid] < v)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (lo > 0 && v - e[lo - 1] <= e[lo] - v)
-            lo--;
-        levels[d] = lo;
-    }
-}
-
-static int group_ok(const space *s, const group *g, const int *levels)
-{
-    for (int j = 0; j < g->n; j++) {
-        int d = g->mem[j];
-        const space_dim *dm = &s->dims[d];
-        if (dm->numeric ? dm->values[levels[d]] != 0 : levels[d] != 0)
-            return 1;
-    }
-    return 0;
-}
-
-int space_valid(const space *s, const int *levels)
-{
-    for (int d = 0; d < s->nd; d++)
-        if (levels[d] < 0 || levels[d] >= s->dims[d].n_levels)
-            return 0;
-    for (int gi = 0; gi < s->ng; gi++)
-        if (!group_ok(s, &s->g[gi], levels))
-            return 0;
-    return 1;
-}
-
-void space_sample(const space *s, rng_t *r, int *levels)
-{
-    for (int d = 0; d < s->nd; d++)
-        if (s->dx[d].comp < 0)
-            levels[d] = (int)rng_below(r, (uint64_t)s->dims[d].n_levels);
-    /* Each component is sampled uniformly and rejected until its groups hold:
-     * exact, since components are independent given the constraints. */
-    for (int c = 0; c < s->ncomp; c++) {
-        for (;;) {
-            for (int k = s->comp_dstart[c]; k < s->comp_dstart[c + 1]; k++) {
-                int d = s->comp_dims[k];
-                levels[d] = (int)rng_below(r, (uint64_t)s->dims[d].n_levels);
-            }
-            int ok = 1;
-            for (int k = s->comp_gstart[c]; k < s->comp_gstart[c + 1] && ok; k++)
-                ok = group_ok(s, &s->g[s->comp_grps[k]], levels);
-            if (ok)
-                break;
-        }
-    }
-}
-
-static int small_choice(const space_dim *dm) { return dm->kind == DIM_CHOICE && dm->n_levels <= SPACE_SMALL_CHOICE; }
-
-int space_max_neighbours(const space *s)
-{
-    int n = 0;
-    for (int d = 0; d < s->nd; d++) {
-        const space_dim *dm = &s->dims[d];
-        n += dm->kind == DIM_BOOL ? 1 : small_choice(dm) ? dm->n_levels - 1 : (dm->n_levels > 2 ? 2 : dm->n_levels - 1);
-    }
-    return n;
-}
-
-int space_neighbours(const space *s, const int *levels, int *out, int max)
-{
-    int nd = s->nd, cnt = 0, stackbuf[256];
-    int *tmp = nd <= 256 ? stackbuf : xmalloc((size_t)nd * sizeof *tmp); /* no allocation for usual spaces */
-    memcpy(tmp, levels, (size_t)nd * sizeof *tmp);
-    for (int d = 0; d < nd && cnt < max; d++) {
-        const space_dim *dm = &s->dims[d];
-        int cur = levels[d], cand[SPACE_SMALL_CHOICE + 2], nc = 0;
-        if (dm->kind == DIM_BOOL)
-            cand[nc++] = 1 - cur;
-        else if (small_choice(dm)) {
-            for (int l = 0; l < dm->n_levels; l++)
-                if (l != cur)
-                    cand[nc++] = l;
-        } else {
-            if (cur > 0)
-                cand[nc++] = cur - 1;
-            if (cur + 1 < dm->n_levels)
-                cand[nc++] = cur + 1;
-        }
-        for (int k = 0; k < nc && cnt < max; k++) {
-            tmp[d] = cand[k];
-            if (space_valid(s, tmp)) {
-                memcpy(out + (size_t)cnt * nd, tmp, (size_t)nd * sizeof *tmp);
-                cnt++;
-            }
-        }
-        tmp[d] = cur;
-    }
-    if (tmp != stackbuf)
-        free(tmp);
-    return cnt;
-}
-
-double space_total(const space *s)
-{
-    double t = 1;
-    for (int d = 0; d < s->nd; d++)
-        t *= s->dims[d].n_levels;
-    return t;
-}
-
-int space_next(const space *s, int *levels)
-{
-    for (int d = s->nd - 1; d >= 0; d--) {
-        if (++levels[d] < s->dims[d].n_levels)
-            return 1;
-        levels[d] = 0;
-    }
-    return 0;
-}
-
-/* ---- parameters ---- */
-
-int space_has_params(const space *s) { return s->has_params; }
-long long space_base_params(const space *s) { return s->base; }
-
-int space_to_peft(const space *s, const int *levels, peft_config *c)
-{
-    if (!s->has_params)
-        return -1;
-    peft_default(c, (int)s->layers);
-    for (int d = 0; d < s->nd; d++) {
-        const space_dim *dm = &s->dims[d];
-        int v = (int)dm->values[levels[d]];
-        if (dm->role == ROLE_MODULE) {
-            switch (dm->role_arg) {
-            case MOD_SA: c->sa = v; break;
-            case MOD_PA: c->pa = v; break;
-            case MOD_PT: c->pt = v; break;
-            case MOD_LORA: c->lora = v; break;
-            default: break;
-            }
-        } else if (dm->role == ROLE_LAYER) {
-            c->layer_on[dm->role_arg] = v != 0;
-        }
-    }
-    return 0;
-}
-
-long long space_params(const space *s, const int *levels)
-{
-    peft_config c;
-    if (space_to_peft(s, levels, &c))
-        return -1;
-    return peft_params_added((int)s->hidden, &c);
-}
-
-double space_params_pct(const space *s, const int *levels)
-{
-    long long p = space_params(s, levels);
-    if (p < 0 || s->base <= 0)
-        return NAN;
-    return 100.0 * (double)p / (double)s->base;
-}
-
-/* ---- identity ---- */
-
-static uint64_t mix64(uint64_t z)
-{
-    z += 0x9e3779b97f4a7c15ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static uint64_t fnv(uint64_t h, const char *p)
-{
-    for (; *p; p++) {
-        h ^= (unsigned char)*p;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
-uint64_t space_hash(const space *s, const int *levels)
-{
-    uint64_t h = 0;
-    for (int d = 0; d < s->nd; d++) {
-        uint64_t x = fnv(0xcbf29ce484222325ULL, s->dims[d].name);
-        x = fnv(x, "=");
-        x = fnv(x, s->dims[d].labels[levels[d]]);
-        h += mix64(x);
-    }
-    return mix64(h);
-}
-
-void space_id(const space *s, const int *levels, char *buf, size_t n)
-{
-    snprintf(buf, n, "c%012llx", (unsigned long long)(space_hash(s, levels) >> 16));
 }

@@ -23,7 +23,11 @@
  *
  * Encoding for surrogates: each dim maps to [0,1]: linear in the value,
  * or (log scale) linear in log(value) with 0 placed one mean log-step
- * below the smallest positive value. Bools map to 0/1. */
+ * below the smallest positive value. Bools map to 0/1.
+ *
+ * Implementation: space.c (the model, its file format), space_autopeft.c
+ * (the AutoPEFT space), space_config.c (operations on a configuration);
+ * space_internal.h says more. */
 #ifndef AUTOPEFT_SPACE_H
 #define AUTOPEFT_SPACE_H
 

@@ -50,7 +50,10 @@
  * For a custom task, OFFICIAL (and AUTO) means literal TSV and HF means
  * ""-quoted TSV; a path ending in .csv is read as CSV.
  *
- * Errors are returned as "FILE:LINE: message" in err (no exit). */
+ * Errors are returned as "FILE:LINE: message" in err (no exit).
+ *
+ * Implementation: task.c (what a task is, scoring), task_load.c (reading
+ * a dataset), task_subset.c (subsets and dev splits). */
 #ifndef AUTOPEFT_TASK_H
 #define AUTOPEFT_TASK_H
 

@@ -360,14 +360,7 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
         ref_loss = log((double)(sp->n_labels > 1 ? sp->n_labels : 2));
     }
     for (int ep = 0; ep < o->epochs && !stopped; ep++) {
-        for (long i = 0; i < train->n; i++)
-            perm[i] = i;
-        for (long i = train->n - 1; i > 0; i--) {
-            long j = (long)rng_below(&rng, (uint64_t)i + 1);
-            long t = perm[i];
-            perm[i] = perm[j];
-            perm[j] = t;
-        }
+        shuffle_index(perm, train->n, &rng);
         for (long b0 = 0; b0 < train->n && !stopped; b0 += o->batch) {
             int B = (int)(train->n - b0 < o->batch ? train->n - b0 : o->batch);
             bert_batch bb;

@@ -402,3 +402,42 @@ double now_seconds(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
+
+/* ---- shared helpers ---- */
+
+int read_all(FILE *f, const char *name, char **buf, size_t *len, char *err, size_t errlen)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *b = xmalloc(cap);
+    errno = 0;
+    for (;;) {
+        if (n + 1 >= cap)
+            b = xrealloc(b, cap *= 2);
+        size_t k = fread(b + n, 1, cap - 1 - n, f);
+        n += k;
+        if (k == 0)
+            break;
+    }
+    int bad = ferror(f), e = errno;
+    if (bad) {
+        errf(err, errlen, name, 0, "read error: %s", strerror(e ? e : EIO));
+        free(b);
+        return -1;
+    }
+    b[n] = 0;
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+void shuffle_index(long *perm, long n, rng_t *r)
+{
+    for (long i = 0; i < n; i++)
+        perm[i] = i;
+    for (long i = n - 1; i > 0; i--) {
+        long j = (long)rng_below(r, (uint64_t)i + 1);
+        long t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+}

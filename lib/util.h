@@ -97,4 +97,18 @@ void atomic_abort(atomic_file *a);
 /* Monotonic wall clock in seconds. */
 double now_seconds(void);
 
+
+/* ---- shared helpers (hash.h and hashset.h hold the others) ---- */
+
+/* Read all of F (opened by the caller, who words its own open error) into
+ * a new NUL-terminated buffer: *buf (free it), *len bytes before the NUL
+ * (the data may itself contain NULs). A read error (a directory, EIO) ->
+ * -1 with "NAME: read error: ..." in err and nothing allocated. F is left
+ * open. */
+int read_all(FILE *f, const char *name, char **buf, size_t *len, char *err, size_t errlen);
+
+/* perm = a uniformly random permutation of 0..n-1 (Fisher-Yates, from the
+ * top: exactly n-1 rng_below draws, so results depend on this order). */
+void shuffle_index(long *perm, long n, rng_t *r);
+
 #endif

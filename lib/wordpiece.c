@@ -6,6 +6,7 @@
  *      lower (Python str.lower semantics) then NFD minus Mn (uncased only);
  *      split punctuation; WordPiece each piece. */
 #include "wordpiece.h"
+#include "hash.h"
 #include "util.h"
 
 #include <errno.h>
@@ -16,23 +17,13 @@
 
 /* ---------------------------------------------------------------- vocab */
 
-static uint64_t fnv_step(uint64_t h, const unsigned char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-#define FNV_INIT 0xcbf29ce484222325ULL
 
 /* Look up PRE (plen bytes) followed by S (n bytes) without concatenating. */
 static int vocab_find2(const wp_vocab *v, const char *pre, size_t plen, const char *s, size_t n)
 {
     if (plen + n > (size_t)v->max_len)
         return -1;
-    uint64_t h = fnv_step(fnv_step(FNV_INIT, (const unsigned char *)pre, plen),
-                          (const unsigned char *)s, n);
+    uint64_t h = fnv1a_bytes(fnv1a_bytes(FNV1A_INIT, pre, plen), s, n);
     for (uint64_t i = h & v->mask;; i = (i + 1) & v->mask) {
         int32_t id = v->slot[i];
         if (id < 0)
@@ -132,7 +123,7 @@ int wp_vocab_load_mem(wp_vocab *v, const char *name, const char *data, size_t n,
             i++;
         }
         /* insert; a duplicate takes the later id (HF builds a dict) */
-        uint64_t h = fnv_step(FNV_INIT, (const unsigned char *)data + s, l);
+        uint64_t h = fnv1a_bytes(FNV1A_INIT, data + s, l);
         for (uint64_t j = h & v->mask;; j = (j + 1) & v->mask) {
             int32_t e = v->slot[j];
             if (e < 0) {
@@ -167,26 +158,12 @@ int wp_vocab_load(wp_vocab *v, const char *path, char *err, size_t errlen)
         errf(err, errlen, path, 0, "cannot open vocabulary: %s", strerror(errno));
         return -1;
     }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = xmalloc(cap);
-    errno = 0;
-    for (;;) {
-        if (n == cap) {
-            cap *= 2;
-            buf = xrealloc(buf, cap);
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    int bad = ferror(f), e = errno;
+    char *buf;
+    size_t n;
+    int bad = read_all(f, path, &buf, &n, err, errlen);
     fclose(f);
-    if (bad) {
-        errf(err, errlen, path, 0, "read error: %s", strerror(e ? e : EIO));
-        free(buf);
+    if (bad)
         return -1;
-    }
     int rc = wp_vocab_load_mem(v, path, buf, n, err, errlen);
     free(buf);
     return rc;

@@ -1,7 +1,8 @@
 /* test_configrec.c -- configuration records: binding columns by name
  * (optional modules, layer flags that must match the model's depth),
- * parsing sizes, flags and full fine-tuning, and the FILE:LINE messages of
- * each kind of bad value. */
+ * parsing sizes, flags and full fine-tuning, the FILE:LINE messages of
+ * each kind of bad value, and the space rules of configrec_check (sizes up
+ * to the hidden size, modules in at least one layer). */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "configrec.h"
@@ -110,6 +111,33 @@ static void test_parse_errors(void)
     rec_close(r);
 }
 
+static void test_check(void)
+{
+    char err[512];
+    configrec_cols c;
+    peft_config cfg;
+    rec_reader *r = open_text("chk.tsv", "id\tsa\tpa\tpt\tlora\tl0\tl1\n"
+                                         "ok\t8\t0\t1\t2\t1\t0\n"
+                                         "head\t0\t0\t0\t0\t0\t0\n"
+                                         "big\t8\t0\t0\t9\t1\t1\n"
+                                         "nolayer\t0\t4\t0\t0\t0\t0\n");
+    CHECK(configrec_bind(r, 2, &c, err, sizeof err) == 0);
+    int want[4] = {0, 0, -1, -1};
+    const char *msg[4] = {NULL, NULL,
+                          "chk.tsv:4: column 'lora': size 9 is larger than the model's hidden size 8",
+                          "chk.tsv:5: every layer flag is 0, so the modules would be in no layer"};
+    for (int i = 0; i < 4; i++) {
+        peft_default(&cfg, 2);
+        CHECK(rec_next(r) == 1);
+        CHECK(configrec_parse(r, &c, &cfg, err, sizeof err) == 0);
+        err[0] = 0;
+        CHECK_MSG(configrec_check(r, &cfg, 8, err, sizeof err) == want[i], "record %d: %s", i + 1, err);
+        if (msg[i])
+            CHECK_MSG(strstr(err, msg[i]) != NULL, "want '%s', got '%s'", msg[i], err);
+    }
+    rec_close(r);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir))
@@ -118,6 +146,7 @@ int main(void)
     test_full_column();
     test_bind_errors();
     test_parse_errors();
+    test_check();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
