@@ -6,6 +6,7 @@
  * r->ok == 0 with a message instead of exiting. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
+#include "checkpoint.h"
 #include "traineval.h"
 #include "util.h"
 
