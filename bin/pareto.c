@@ -1,5 +1,6 @@
 /* pareto -- keep the Pareto-optimal records, rank them, or measure the
  * hypervolume of a set of records. See pareto(1). */
+#include "cli.h"
 #include "objectives.h"
 #include "pareto.h"
 #include "record.h"
@@ -35,7 +36,7 @@ static const char usage_text[] =
     "                         'status' column, records whose status is not 'ok'\n"
     "                         are ignored (dropped from the output)\n"
     "      --csv              read and write CSV\n"
-    "      --help             show this help and exit\n"
+    "  -h, --help             show this help and exit\n"
     "      --version          show the version and exit\n"
     "\n"
     "Records with equal objective vectors do not dominate each other: all\n"
@@ -57,48 +58,38 @@ static void fmt_double(char *buf, size_t n, double v)
     }
 }
 
-/* "--name VALUE" or "--name=VALUE"; returns VALUE or NULL if arg is not NAME. */
+static void usage(void)
+{
+    fputs(usage_text, stdout);
+}
+
 int main(int argc, char **argv)
 {
     cli_init(argv[0]);
     const char *spec = NULL, *refspec = NULL, *tolspec = NULL;
     int do_rank = 0, do_hv = 0, any_status = 0, force_csv = 0;
-    const char **files = xmalloc((size_t)(argc + 1) * sizeof *files);
-    int nfiles = 0, opts_done = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (opts_done || a[0] != '-' || !strcmp(a, "-")) {
-            files[nfiles++] = a;
-        } else if (!strcmp(a, "--")) {
-            opts_done = 1;
-        } else if (!strcmp(a, "--help")) {
-            fputs(usage_text, stdout);
-            free(files);
-            return 0;
-        } else if (!strcmp(a, "--version")) {
-            cli_version();
-            free(files);
-            return 0;
-        } else if ((v = cli_opt_value("--objectives", "-o", argc, argv, &i))) {
-            spec = v;
-        } else if ((v = cli_opt_value("--ref", NULL, argc, argv, &i))) {
-            refspec = v;
-        } else if ((v = cli_opt_value("--tol", NULL, argc, argv, &i))) {
-            tolspec = v;
-        } else if (!strcmp(a, "--rank")) {
-            do_rank = 1;
-        } else if (!strcmp(a, "--hv")) {
-            do_hv = 1;
-        } else if (!strcmp(a, "--any-status")) {
-            any_status = 1;
-        } else if (!strcmp(a, "--csv")) {
-            force_csv = 1;
-        } else {
-            die_usage("unknown option '%s'", a);
+    enum { O_REF = 256, O_TOL, O_RANK, O_HV, O_ANY_STATUS, O_CSV };
+    static const struct option opts[] = {
+        {"objectives", required_argument, 0, 'o'}, {"ref", required_argument, 0, O_REF},
+        {"tol", required_argument, 0, O_TOL},      {"rank", no_argument, 0, O_RANK},
+        {"hv", no_argument, 0, O_HV},              {"any-status", no_argument, 0, O_ANY_STATUS},
+        {"csv", no_argument, 0, O_CSV},            CLI_STD_OPTIONS,
+    };
+    int c;
+    while ((c = cli_getopt(argc, argv, "o:", opts, usage)) != -1) {
+        switch (c) {
+        case 'o': spec = optarg; break;
+        case O_REF: refspec = optarg; break;
+        case O_TOL: tolspec = optarg; break;
+        case O_RANK: do_rank = 1; break;
+        case O_HV: do_hv = 1; break;
+        case O_ANY_STATUS: any_status = 1; break;
+        case O_CSV: force_csv = 1; break;
         }
     }
-    if (nfiles == 0)
-        files[nfiles++] = "-";
+    static const char *stdin_only[] = {"-"};
+    const char **files = optind < argc ? (const char **)argv + optind : stdin_only;
+    int nfiles = optind < argc ? argc - optind : 1;
 
     char err[1024];
     obj_spec s;
@@ -298,7 +289,6 @@ int main(int argc, char **argv)
     free(tv);
     for (int k = 0; k < d; k++)
         free(tol_name[k]);
-    free(files);
     obj_free(&s);
     return 0;
 }

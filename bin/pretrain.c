@@ -2,6 +2,7 @@
  * text corpus (one text per line). See pretrain(1); the logic is in
  * lib/pretrain.c. */
 #include "bert.h"
+#include "cli.h"
 #include "hfconfig.h"
 #include "pretrain.h"
 #include "record.h"
@@ -56,7 +57,7 @@ static const char usage_text[] =
     "      --log-every N       progress line every N steps [50]\n"
     "  -q, --quiet             no progress lines\n"
     "  -v, --verbose           also log the OpenBLAS kernel and corpus statistics\n"
-    "      --help              show this help and exit\n"
+    "  -h, --help              show this help and exit\n"
     "      --version           show the version and exit\n"
     "\n"
     "Exit status: 0 ok, 1 bad input (corpus, vocabulary, checkpoint), 2 usage.\n";
@@ -119,6 +120,11 @@ static void fmt_dur(char *buf, size_t n, double s)
         snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
 }
 
+static void usage(void)
+{
+    fputs(usage_text, stdout);
+}
+
 int main(int argc, char **argv)
 {
     cli_init(argv[0]);
@@ -133,80 +139,74 @@ int main(int argc, char **argv)
     long steps = 0, threads = 0, max_lines = 0, save_every = 0, log_every = 50, seed = 42;
     int max_len = 64, quiet = 0, verbose = 0, lower = 1;
     double epochs = 0, mask_prob = 0.15, dropout = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (!strcmp(a, "--help")) {
-            fputs(usage_text, stdout);
-            return 0;
-        } else if (!strcmp(a, "--version")) {
-            cli_version();
-            return 0;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-            verbose = 1;
-        } else if (!strcmp(a, "--cased")) {
-            lower = 0;
-        } else if ((v = cli_opt_value("--corpus", NULL, argc, argv, &i))) {
-            corpus = v;
-        } else if ((v = cli_opt_value("--vocab", NULL, argc, argv, &i))) {
-            vocab = v;
-        } else if ((v = cli_opt_value("--out", NULL, argc, argv, &i))) {
-            out = v;
-        } else if ((v = cli_opt_value("--init", NULL, argc, argv, &i))) {
-            init = v;
-        } else if ((v = cli_opt_value("--layers", NULL, argc, argv, &i))) {
-            c.layers = (int)cli_long(a, v, 1, PEFT_MAX_LAYERS), arch_flag = "--layers";
-        } else if ((v = cli_opt_value("--hidden", NULL, argc, argv, &i))) {
-            c.hidden = (int)cli_long(a, v, 1, 1 << 16), arch_flag = "--hidden";
-        } else if ((v = cli_opt_value("--heads", NULL, argc, argv, &i))) {
-            c.heads = (int)cli_long(a, v, 1, 1 << 12), arch_flag = "--heads";
-        } else if ((v = cli_opt_value("--intermediate", NULL, argc, argv, &i))) {
-            c.intermediate = (int)cli_long(a, v, 1, 1 << 18), arch_flag = "--intermediate";
-        } else if ((v = cli_opt_value("--max-position", NULL, argc, argv, &i))) {
-            c.max_position = (int)cli_long(a, v, 3, 1 << 16), arch_flag = "--max-position";
-        } else if ((v = cli_opt_value("--dropout", NULL, argc, argv, &i))) {
-            dropout = cli_double(a, v, 0, 0.999999, 0);
-        } else if ((v = cli_opt_value("--max-len", NULL, argc, argv, &i))) {
-            max_len = (int)cli_long(a, v, 3, 1 << 16);
-        } else if ((v = cli_opt_value("--max-lines", NULL, argc, argv, &i))) {
-            max_lines = cli_long(a, v, 1, 1L << 40);
-        } else if ((v = cli_opt_value("--batch", NULL, argc, argv, &i))) {
-            po.batch = (int)cli_long(a, v, 1, 1 << 16);
-        } else if ((v = cli_opt_value("--steps", NULL, argc, argv, &i))) {
-            steps = cli_long(a, v, 1, 1L << 40);
-        } else if ((v = cli_opt_value("--epochs", NULL, argc, argv, &i))) {
-            epochs = cli_double(a, v, 0, 1e6, 1);
-        } else if ((v = cli_opt_value("--lr", NULL, argc, argv, &i))) {
-            po.lr = cli_double(a, v, 0, 10, 0);
-        } else if ((v = cli_opt_value("--warmup", NULL, argc, argv, &i))) {
-            po.warmup = cli_double(a, v, 0, 1, 0);
-        } else if ((v = cli_opt_value("--weight-decay", NULL, argc, argv, &i))) {
-            po.weight_decay = cli_double(a, v, 0, 10, 0);
-        } else if ((v = cli_opt_value("--clip", NULL, argc, argv, &i))) {
-            po.clip = cli_double(a, v, 0, 1e9, 0);
-        } else if ((v = cli_opt_value("--mask-prob", NULL, argc, argv, &i))) {
-            mask_prob = cli_double(a, v, 0, 1, 1);
-        } else if ((v = cli_opt_value("--dtype", NULL, argc, argv, &i))) {
+    enum { O_CASED = 256, O_CORPUS, O_VOCAB, O_OUT, O_INIT, O_LAYERS, O_HIDDEN, O_HEADS, O_INTER, O_MAXPOS,
+           O_DROPOUT, O_MAXLEN, O_MAXLINES, O_BATCH, O_STEPS, O_EPOCHS, O_LR, O_WARMUP, O_WD, O_CLIP,
+           O_MASKPROB, O_DTYPE, O_SEED, O_THREADS, O_SAVEEVERY, O_LOGEVERY };
+    static const struct option opts[] = {
+        {"quiet", no_argument, 0, 'q'},               {"verbose", no_argument, 0, 'v'},
+        {"cased", no_argument, 0, O_CASED},           {"corpus", required_argument, 0, O_CORPUS},
+        {"vocab", required_argument, 0, O_VOCAB},     {"out", required_argument, 0, O_OUT},
+        {"init", required_argument, 0, O_INIT},       {"layers", required_argument, 0, O_LAYERS},
+        {"hidden", required_argument, 0, O_HIDDEN},   {"heads", required_argument, 0, O_HEADS},
+        {"intermediate", required_argument, 0, O_INTER}, {"max-position", required_argument, 0, O_MAXPOS},
+        {"dropout", required_argument, 0, O_DROPOUT}, {"max-len", required_argument, 0, O_MAXLEN},
+        {"max-lines", required_argument, 0, O_MAXLINES}, {"batch", required_argument, 0, O_BATCH},
+        {"steps", required_argument, 0, O_STEPS},     {"epochs", required_argument, 0, O_EPOCHS},
+        {"lr", required_argument, 0, O_LR},           {"warmup", required_argument, 0, O_WARMUP},
+        {"weight-decay", required_argument, 0, O_WD}, {"clip", required_argument, 0, O_CLIP},
+        {"mask-prob", required_argument, 0, O_MASKPROB}, {"dtype", required_argument, 0, O_DTYPE},
+        {"seed", required_argument, 0, O_SEED},       {"threads", required_argument, 0, O_THREADS},
+        {"save-every", required_argument, 0, O_SAVEEVERY}, {"log-every", required_argument, 0, O_LOGEVERY},
+        CLI_STD_OPTIONS,
+    };
+    int opt;
+    while ((opt = cli_getopt(argc, argv, "qv", opts, usage)) != -1) {
+        const char *v = optarg;
+        switch (opt) {
+        case 'q': quiet = 1; break;
+        case 'v': verbose = 1; break;
+        case O_CASED: lower = 0; break;
+        case O_CORPUS: corpus = v; break;
+        case O_VOCAB: vocab = v; break;
+        case O_OUT: out = v; break;
+        case O_INIT: init = v; break;
+        case O_LAYERS: c.layers = (int)cli_long("--layers", v, 1, PEFT_MAX_LAYERS), arch_flag = "--layers"; break;
+        case O_HIDDEN: c.hidden = (int)cli_long("--hidden", v, 1, 1 << 16), arch_flag = "--hidden"; break;
+        case O_HEADS: c.heads = (int)cli_long("--heads", v, 1, 1 << 12), arch_flag = "--heads"; break;
+        case O_INTER:
+            c.intermediate = (int)cli_long("--intermediate", v, 1, 1 << 18), arch_flag = "--intermediate";
+            break;
+        case O_MAXPOS:
+            c.max_position = (int)cli_long("--max-position", v, 3, 1 << 16), arch_flag = "--max-position";
+            break;
+        case O_DROPOUT: dropout = cli_double("--dropout", v, 0, 0.999999, 0); break;
+        case O_MAXLEN: max_len = (int)cli_long("--max-len", v, 3, 1 << 16); break;
+        case O_MAXLINES: max_lines = cli_long("--max-lines", v, 1, 1L << 40); break;
+        case O_BATCH: po.batch = (int)cli_long("--batch", v, 1, 1 << 16); break;
+        case O_STEPS: steps = cli_long("--steps", v, 1, 1L << 40); break;
+        case O_EPOCHS: epochs = cli_double("--epochs", v, 0, 1e6, 1); break;
+        case O_LR: po.lr = cli_double("--lr", v, 0, 10, 0); break;
+        case O_WARMUP: po.warmup = cli_double("--warmup", v, 0, 1, 0); break;
+        case O_WD: po.weight_decay = cli_double("--weight-decay", v, 0, 10, 0); break;
+        case O_CLIP: po.clip = cli_double("--clip", v, 0, 1e9, 0); break;
+        case O_MASKPROB: mask_prob = cli_double("--mask-prob", v, 0, 1, 1); break;
+        case O_DTYPE:
             if (!strcmp(v, "f32")) save_dtype = ST_F32;
             else if (!strcmp(v, "f16")) save_dtype = ST_F16;
             else if (!strcmp(v, "bf16")) save_dtype = ST_BF16;
             else die_usage("--dtype: '%s' is not f32, f16 or bf16", v);
-        } else if ((v = cli_opt_value("--seed", NULL, argc, argv, &i))) {
+            break;
+        case O_SEED:
             if (parse_long(v, &seed))
                 die_usage("--seed: '%s' is not an integer", v);
-        } else if ((v = cli_opt_value("--threads", NULL, argc, argv, &i))) {
-            threads = cli_long(a, v, 1, 1024);
-        } else if ((v = cli_opt_value("--save-every", NULL, argc, argv, &i))) {
-            save_every = cli_long(a, v, 1, 1L << 40);
-        } else if ((v = cli_opt_value("--log-every", NULL, argc, argv, &i))) {
-            log_every = cli_long(a, v, 1, 1L << 40);
-        } else if (a[0] == '-' && a[1]) {
-            die_usage("unknown option '%s'", a);
-        } else {
-            die_usage("unexpected argument '%s' (the corpus is given with --corpus)", a);
+            break;
+        case O_THREADS: threads = cli_long("--threads", v, 1, 1024); break;
+        case O_SAVEEVERY: save_every = cli_long("--save-every", v, 1, 1L << 40); break;
+        case O_LOGEVERY: log_every = cli_long("--log-every", v, 1, 1L << 40); break;
         }
     }
+    if (optind < argc)
+        die_usage("unexpected argument '%s' (the corpus is given with --corpus)", argv[optind]);
     if (!corpus)
         die_usage("missing --corpus FILE");
     if (!vocab)

@@ -1,5 +1,6 @@
 /* propose -- propose the next batch of configurations to evaluate, by
  * multi-objective Bayesian optimisation over a search space. See propose(1). */
+#include "cli.h"
 #include "objectives.h"
 #include "propose.h"
 #include "record.h"
@@ -41,7 +42,7 @@ static const char usage_text[] =
     "                         and predictions on stderr\n"
     "      --csv              read the history and write records as CSV\n"
     "  -q, --quiet            no summary line on stderr\n"
-    "      --help             show this help and exit\n"
+    "  -h, --help             show this help and exit\n"
     "      --version          show the version and exit\n"
     "\n"
     "Exit status: 0 ok, 1 bad input, 2 usage.\n";
@@ -101,52 +102,49 @@ static void write_front(const space *s, const obj_spec *obj, const history *h, c
     free(sd);
 }
 
+static void usage(void)
+{
+    fputs(usage_text, stdout);
+}
+
 int main(int argc, char **argv)
 {
     cli_init(argv[0]);
     const char *space_path = NULL, *hist = NULL, *spec = NULL, *refspec = NULL;
-    int explain = 0, quiet = 0, force_csv = 0, opts_done = 0, front = 0;
+    int explain = 0, quiet = 0, force_csv = 0, front = 0;
     propose_opts o;
     propose_defaults(&o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (opts_done || a[0] != '-' || !strcmp(a, "-")) {
-            if (space_path) die_usage("more than one space given ('%s' and '%s')", space_path, a);
-            space_path = a;
-        } else if (!strcmp(a, "--")) {
-            opts_done = 1;
-        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage_text, stdout);
-            return 0;
-        } else if (!strcmp(a, "--version")) {
-            cli_version();
-            return 0;
-        } else if ((v = cli_opt_value("--space", "-s", argc, argv, &i))) {
-            if (space_path) die_usage("more than one space given ('%s' and '%s')", space_path, v);
-            space_path = v;
-        } else if ((v = cli_opt_value("--history", "-H", argc, argv, &i))) {
-            hist = v;
-        } else if ((v = cli_opt_value("--objectives", "-o", argc, argv, &i))) {
-            spec = v;
-        } else if ((v = cli_opt_value("--batch", "-n", argc, argv, &i))) {
-            o.batch = (int)cli_long("--batch", v, 1, 10000);
-        } else if ((v = cli_opt_value("--init", NULL, argc, argv, &i))) {
-            o.init = (int)cli_long("--init", v, 0, 1000000);
-        } else if ((v = cli_opt_value("--seed", NULL, argc, argv, &i))) {
-            o.seed = (uint64_t)cli_long("--seed", v, 0, 9223372036854775807L);
-        } else if ((v = cli_opt_value("--ref", NULL, argc, argv, &i))) {
-            refspec = v;
-        } else if (!strcmp(a, "--front")) {
-            front = 1;
-        } else if (!strcmp(a, "--explain")) {
-            explain = 1;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (!strcmp(a, "--csv")) {
-            force_csv = 1;
-        } else {
-            die_usage("unknown option '%s'", a);
+    enum { O_INIT = 256, O_SEED, O_REF, O_FRONT, O_EXPLAIN, O_CSV };
+    static const struct option opts[] = {
+        {"space", required_argument, 0, 's'}, {"history", required_argument, 0, 'H'},
+        {"objectives", required_argument, 0, 'o'}, {"batch", required_argument, 0, 'n'},
+        {"init", required_argument, 0, O_INIT}, {"seed", required_argument, 0, O_SEED},
+        {"ref", required_argument, 0, O_REF}, {"front", no_argument, 0, O_FRONT},
+        {"explain", no_argument, 0, O_EXPLAIN}, {"quiet", no_argument, 0, 'q'},
+        {"csv", no_argument, 0, O_CSV}, CLI_STD_OPTIONS,
+    };
+    int c;
+    while ((c = cli_getopt(argc, argv, "s:H:o:n:q", opts, usage)) != -1) {
+        switch (c) {
+        case 's':
+            if (space_path) die_usage("more than one space given ('%s' and '%s')", space_path, optarg);
+            space_path = optarg;
+            break;
+        case 'H': hist = optarg; break;
+        case 'o': spec = optarg; break;
+        case 'n': o.batch = (int)cli_long("--batch", optarg, 1, 10000); break;
+        case O_INIT: o.init = (int)cli_long("--init", optarg, 0, 1000000); break;
+        case O_SEED: o.seed = (uint64_t)cli_long("--seed", optarg, 0, 9223372036854775807L); break;
+        case O_REF: refspec = optarg; break;
+        case O_FRONT: front = 1; break;
+        case O_EXPLAIN: explain = 1; break;
+        case 'q': quiet = 1; break;
+        case O_CSV: force_csv = 1; break;
         }
+    }
+    for (int i = optind; i < argc; i++) {
+        if (space_path) die_usage("more than one space given ('%s' and '%s')", space_path, argv[i]);
+        space_path = argv[i];
     }
     if (!space_path) die_usage("no space given (--space FILE)");
     /* The matrices are small (observations x observations): OpenBLAS threads

@@ -1,13 +1,13 @@
 /* space-gen -- write an AutoPEFT search space, or sample / enumerate the
  * configurations of any space file. See space-gen(1), autopeft-space(5). */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "baselines.h"
+#include "cli.h"
 #include "hfconfig.h"
 #include "record.h"
 #include "space.h"
@@ -162,7 +162,7 @@ int main(int argc, char **argv)
 {
     cli_init(argv[0]);
     enum { O_HIDDEN = 256, O_LAYERS, O_HEADS, O_INTER, O_VOCAB, O_MAXPOS, O_TYPEV, O_BASE, O_MODULES,
-           O_SPACE, O_SAMPLE, O_SEED, O_REPLACE, O_GRID, O_PARAMS, O_BASELINES, O_CSV, O_VERSION };
+           O_SPACE, O_SAMPLE, O_SEED, O_REPLACE, O_GRID, O_PARAMS, O_BASELINES, O_CSV };
     static const struct option opts[] = {
         {"hidden", required_argument, 0, O_HIDDEN},   {"layers", required_argument, 0, O_LAYERS},
         {"heads", required_argument, 0, O_HEADS},     {"intermediate", required_argument, 0, O_INTER},
@@ -173,18 +173,15 @@ int main(int argc, char **argv)
         {"replace", no_argument, 0, O_REPLACE},       {"grid", no_argument, 0, O_GRID},
         {"params", no_argument, 0, O_PARAMS},         {"csv", no_argument, 0, O_CSV},
         {"baselines", no_argument, 0, O_BASELINES},
-        {"output", required_argument, 0, 'o'},        {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, O_VERSION},       {0, 0, 0, 0},
+        {"output", required_argument, 0, 'o'},        CLI_STD_OPTIONS,
     };
     space_model m = {0};
     int model_opt = 0, grid = 0, params = 0, csv = 0, replace = 0, baselines = 0;
     long sample = -1;
     unsigned long long seed = 1;
     const char *space_path = NULL, *out_path = NULL, *modules = "sa,pa,pt";
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
-        const char *on = optind > 0 && optind <= argc ? argv[optind - 1] : "option";
+    while ((c = cli_getopt(argc, argv, "o:", opts, usage)) != -1) {
         switch (c) {
         case O_HIDDEN: m.hidden = (int)arg_long("--hidden", optarg, 1, 1 << 20); model_opt = 1; break;
         case O_LAYERS: m.layers = (int)arg_long("--layers", optarg, 1, PEFT_MAX_LAYERS); model_opt = 1; break;
@@ -221,10 +218,6 @@ int main(int argc, char **argv)
         case O_BASELINES: baselines = 1; break;
         case O_CSV: csv = 1; break;
         case 'o': out_path = optarg; break;
-        case 'h': usage(); return 0;
-        case O_VERSION: cli_version(); return 0;
-        case ':': die_usage("option '%s' needs a value", on);
-        default: die_usage("unknown option '%s'", on);
         }
     }
     if (argc - optind > 1)

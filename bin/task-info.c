@@ -1,11 +1,11 @@
 /* task-info -- load GLUE or custom task files and print their row counts and
  * label distributions, or a few examples (see task-info(1)). The loading,
  * format detection and splits are those train-eval uses (lib/task.h). */
+#include "cli.h"
 #include "record.h"
 #include "task.h"
 #include "util.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +33,7 @@ static void usage(void)
            "  --max-train N       keep at most N examples of the (train part of) each file\n"
            "  --seed S            seed for the subsets (default 42)\n"
            "  --show K            print the first K examples of each part instead\n"
-           "  --help              print this help and exit\n"
+           "  -h, --help          print this help and exit\n"
            "  --version           print the version and exit\n"
            "\n"
            "With no FILE, or when FILE is -, read standard input. For a custom task the\n"
@@ -70,11 +70,9 @@ int main(int argc, char **argv)
         {"metric", required_argument, 0, 'm'},    {"format", required_argument, 0, 'f'},
         {"dev-from-train", required_argument, 0, 'd'}, {"train-frac", required_argument, 0, 'F'},
         {"max-train", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
-        {"show", required_argument, 0, 'S'},      {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, 'V'},         {0, 0, 0, 0}};
-    opterr = 0;
+        {"show", required_argument, 0, 'S'},      CLI_STD_OPTIONS};
     int o;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((o = cli_getopt(argc, argv, "", opts, usage)) != -1) {
         switch (o) {
         case 't': task = optarg; break;
         case 'a': text_a = optarg; break;
@@ -108,12 +106,6 @@ int main(int argc, char **argv)
             if (parse_long(optarg, &show) || show < 0)
                 die_usage("--show: expected a non-negative integer, got '%s'", optarg);
             break;
-        case 'h': usage(); return 0;
-        case 'V': cli_version(); return 0;
-        default:
-            if (optopt && strchr("tablLmfdFnsS", optopt))
-                die_usage("option '%s' requires an argument", argv[optind - 1]);
-            die_usage("unrecognized option '%s'", argv[optind - 1]);
         }
     }
     int custom = text_a || text_b || label || labels || regression || metric;

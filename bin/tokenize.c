@@ -1,10 +1,10 @@
 /* tokenize -- BERT WordPiece tokenization of a text column (see tokenize(1)).
  * Reads records, appends (or replaces) the columns tokens, ids, type_ids. */
+#include "cli.h"
 #include "record.h"
 #include "util.h"
 #include "wordpiece.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +21,7 @@ static void usage(void)
            "  --cased           keep case and accents (cased vocabularies)\n"
            "  --csv             read and write CSV instead of TSV\n"
            "  --quoted          TSV with \"\" quoting (Hugging Face datasets exports)\n"
-           "  --help            print this help and exit\n"
+           "  -h, --help        print this help and exit\n"
            "  --version         print the version and exit\n"
            "\n"
            "With no FILE, or when FILE is -, read standard input.\n");
@@ -50,10 +50,9 @@ int main(int argc, char **argv)
         {"vocab", required_argument, 0, 'v'}, {"text", required_argument, 0, 't'},
         {"text-pair", required_argument, 0, 'p'}, {"max-len", required_argument, 0, 'm'},
         {"cased", no_argument, 0, 'c'}, {"csv", no_argument, 0, 'C'}, {"quoted", no_argument, 0, 'Q'},
-        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
-    opterr = 0;
+        CLI_STD_OPTIONS};
     int o;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((o = cli_getopt(argc, argv, "", opts, usage)) != -1) {
         switch (o) {
         case 'v': vocab_path = optarg; break;
         case 't': text_col = optarg; break;
@@ -65,12 +64,6 @@ int main(int argc, char **argv)
         case 'c': cased = 1; break;
         case 'C': force_csv = 1; break;
         case 'Q': quoted = 1; break;
-        case 'h': usage(); return 0;
-        case 'V': cli_version(); return 0;
-        default:
-            if (optopt && strchr("vtpm", optopt))
-                die_usage("option '%s' requires an argument", argv[optind - 1]);
-            die_usage("unrecognized option '%s'", argv[optind - 1]);
         }
     }
     if (!vocab_path)

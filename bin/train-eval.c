@@ -2,7 +2,6 @@
  * See train-eval(1). The logic lives in lib/traineval.c; this file parses
  * options, loads and tokenises the task once, and streams records. */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cli.h"
 #include "configrec.h"
 #include "hfconfig.h"
 #include "record.h"
@@ -31,7 +31,8 @@ static void usage(void)
            "      --vocab FILE         WordPiece vocabulary (default DIR/vocab.txt)\n"
            "      --cased              do not lower-case or strip accents\n"
            "  -t, --task NAME          cola sst2 mrpc qqp stsb mnli mnli-mm qnli rte wnli, or custom\n"
-           "      --train FILE         training file; --dev FILE: evaluation file\n"
+           "      --train FILE         training file\n"
+           "      --dev FILE           evaluation file\n"
            "      --data DIR           DIR/train.tsv and DIR/dev.tsv (or DIR/validation.tsv)\n"
            "      --format FMT         auto (default), official (GLUE TSV) or hf (datasets export)\n"
            "      --text-a COL         custom task: column of the first text\n"
@@ -74,7 +75,8 @@ static void usage(void)
            "      --csv                read and write CSV\n"
            "  -q, --quiet              no progress lines\n"
            "  -v, --verbose            log the OpenBLAS kernel and the data sizes\n"
-           "      --help, --version\n"
+           "  -h, --help               show this help and exit\n"
+           "      --version            show the version and exit\n"
            "\n"
            "Output columns: the input columns, then task metric score score_final loss, the\n"
            "task's secondary metrics, params params_pct trainable epochs seconds seed\n"
@@ -85,7 +87,7 @@ enum {
     O_VOCAB = 256, O_CASED, O_TRAIN, O_DEV, O_DATA, O_FORMAT, O_TEXTA, O_TEXTB, O_LABEL, O_LABELS,
     O_REGRESSION, O_METRIC, O_MAXTRAIN, O_TRAINFRAC, O_DEVFROM, O_MAXLEN, O_EPOCHS, O_LR, O_PREFIXLR, O_BATCH,
     O_WARMUP, O_WD, O_CLIP, O_EVALEVERY, O_PATIENCE, O_SEED, O_THREADS, O_FULL, O_PRED, O_CSV, O_SAVE, O_LOAD, O_LOGITS,
-    O_TASKNAME, O_MAXDEV, O_HELP, O_VERSION
+    O_TASKNAME, O_MAXDEV
 };
 
 static int exists(const char *p)
@@ -248,10 +250,9 @@ int main(int argc, char **argv)
         {"logits", no_argument, 0, O_LOGITS},
         {"csv", no_argument, 0, O_CSV}, {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
         {"task-name", required_argument, 0, O_TASKNAME}, {"max-dev", required_argument, 0, O_MAXDEV},
-        {"help", no_argument, 0, O_HELP}, {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0}};
+        CLI_STD_OPTIONS};
     int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":m:t:qv", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "m:t:qv", longopts, usage)) != -1) {
         switch (c) {
         case 'm': o.model_dir = optarg; break;
         case 't': task_name = optarg; break;
@@ -300,10 +301,6 @@ int main(int argc, char **argv)
         case O_CSV: csv = 1; break;
         case 'q': o.quiet = 1; break;
         case 'v': verbose = 1; o.verbose = 1; break;
-        case O_HELP: usage(); return 0;
-        case O_VERSION: cli_version(); return 0;
-        case ':': die_usage("option '%s' needs an argument", argv[optind - 1]);
-        default: die_usage("unknown option '%s'", argv[optind - 1]);
         }
     }
     if (!o.model_dir)
