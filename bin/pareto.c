@@ -1,5 +1,6 @@
 /* pareto -- keep the Pareto-optimal records, rank them, or measure the
- * hypervolume of a set of records. See pareto(1). */
+ * hypervolume of a set of records. See pareto(1). This file parses the
+ * options; the tool is lib/pareto_run.c, the algorithms lib/pareto.c. */
 #include <stdio.h>
 
 #include "cli.h"

@@ -1,5 +1,6 @@
 /* pretrain -- masked-language-model pretraining of a small BERT encoder on a
- * text corpus (one text per line). See pretrain(1); the logic is in
+ * text corpus (one text per line). See pretrain(1). This file parses
+ * the options; the run is lib/pretrain_run.c, the training step
  * lib/pretrain.c. */
 #include "cli.h"
 #include "pretrain_run.h"

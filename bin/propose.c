@@ -1,5 +1,7 @@
 /* propose -- propose the next batch of configurations to evaluate, by
- * multi-objective Bayesian optimisation over a search space. See propose(1). */
+ * multi-objective Bayesian optimisation over a search space. See propose(1).
+ * This file parses the options; the tool is lib/propose_run.c, the
+ * optimisation lib/propose.c. */
 #include "cli.h"
 #include "objectives.h"
 #include "propose_run.h"

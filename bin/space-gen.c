@@ -1,5 +1,7 @@
 /* space-gen -- write an AutoPEFT search space, or sample / enumerate the
- * configurations of any space file. See space-gen(1), autopeft-space(5). */
+ * configurations of any space file. See space-gen(1), autopeft-space(5).
+ * This file parses the options; the tool is lib/spacegen_run.c, the space
+ * lib/space.c. */
 #include <stdio.h>
 #include <stdlib.h>
 

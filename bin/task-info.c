@@ -1,6 +1,7 @@
 /* task-info -- load GLUE or custom task files and print their row counts and
- * label distributions, or a few examples (see task-info(1)). The loading,
- * format detection and splits are those train-eval uses (lib/task.h). */
+ * label distributions, or a few examples (see task-info(1)). This file
+ * parses the options; the tool is lib/taskinfo_run.c. The loading, format
+ * detection and splits are those train-eval uses (lib/task.h). */
 #include "cli.h"
 #include "taskinfo_run.h"
 #include "util.h"
