@@ -1,11 +1,11 @@
 /* export-modules -- write records saved by train-eval --save in the file formats of
  * Hugging Face PEFT or AdapterHub adapters. See export-modules(1); the logic lives
  * in lib/export.c. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "export.h"
 #include "record.h"
 #include "util.h"
@@ -43,19 +43,18 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     cli_init(argv[0]);
-    enum { O_SAVED = 256, O_BASE, O_CSV, O_VERSION };
+    enum { O_SAVED = 256, O_BASE, O_CSV };
     static const struct option opts[] = {
         {"format", required_argument, 0, 'f'}, {"output", required_argument, 0, 'o'},
         {"saved", required_argument, 0, O_SAVED}, {"name", required_argument, 0, 'n'},
         {"base-model", required_argument, 0, O_BASE}, {"csv", no_argument, 0, O_CSV},
-        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
+        CLI_STD_OPTIONS,
     };
     export_run_opts o = {0};
     o.ex.name = "autopeft";
     const char *fmt = NULL;
     int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":f:o:n:h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "f:o:n:", opts, usage)) != -1) {
         switch (c) {
         case 'f': fmt = optarg; break;
         case 'o': o.output = optarg; break;
@@ -63,10 +62,6 @@ int main(int argc, char **argv)
         case 'n': o.ex.name = optarg; break;
         case O_BASE: o.ex.base_model = optarg; break;
         case O_CSV: o.csv = 1; break;
-        case 'h': usage(); return 0;
-        case O_VERSION: cli_version(); return 0;
-        case ':': die_usage("option '%s' needs a value", argv[optind - 1]);
-        default: die_usage("unknown option '%s'", argv[optind - 1]);
         }
     }
     if (!fmt)

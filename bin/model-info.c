@@ -3,6 +3,7 @@
 #include "bert.h"
 #include "checkpoint.h"
 #include "blas.h"
+#include "cli.h"
 #include "hfconfig.h"
 #include "safetensors.h"
 #include "util.h"
@@ -21,7 +22,7 @@ static const char usage_text[] =
     "written by train-eval / bert_save); a plain checkpoint has none.\n"
     "\n"
     "  -v, --verbose    also log the OpenBLAS kernel and thread count to stderr\n"
-    "      --help       show this help and exit\n"
+    "  -h, --help       show this help and exit\n"
     "      --version    show the version and exit\n"
     "\n"
     "Keys: vocab_size hidden_size num_hidden_layers num_attention_heads\n"
@@ -31,29 +32,21 @@ static const char usage_text[] =
     "params_trainable params_total.\n"
     "Exit status: 0 ok, 1 invalid or unreadable checkpoint, 2 usage.\n";
 
+static void usage(void)
+{
+    fputs(usage_text, stdout);
+}
+
 int main(int argc, char **argv)
 {
     cli_init(argv[0]);
-    const char *dir = NULL;
+    static const struct option opts[] = {{"verbose", no_argument, 0, 'v'}, CLI_STD_OPTIONS};
     int verbose = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help")) {
-            fputs(usage_text, stdout);
-            return 0;
-        } else if (!strcmp(a, "--version")) {
-            cli_version();
-            return 0;
-        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-            verbose = 1;
-        } else if (a[0] == '-' && a[1]) {
-            die_usage("unknown option '%s'", a);
-        } else if (!dir) {
-            dir = a;
-        } else {
-            die_usage("only one DIR may be given");
-        }
-    }
+    while (cli_getopt(argc, argv, "v", opts, usage) != -1)
+        verbose = 1; /* -v, the only option of the tool's own */
+    if (argc - optind > 1)
+        die_usage("only one DIR may be given");
+    const char *dir = optind < argc ? argv[optind] : NULL;
     if (!dir)
         die_usage("missing DIR");
     if (verbose)

@@ -2,6 +2,7 @@
  * (Hugging Face initialisation, seeded). See model-init(1). */
 #include "bert.h"
 #include "checkpoint.h"
+#include "cli.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -31,10 +32,15 @@ static const char usage_text[] =
     "      --dropout P       hidden and attention dropout probability [0.1]\n"
     "      --seed N          random seed [42]\n"
     "      --dtype TYPE      f32, f16 or bf16 [f32]\n"
-    "      --help            show this help and exit\n"
+    "  -h, --help            show this help and exit\n"
     "      --version         show the version and exit\n"
     "\n"
     "Exit status: 0 ok, 1 error (unwritable DIR, unreadable --vocab), 2 usage.\n";
+
+static void usage(void)
+{
+    fputs(usage_text, stdout);
+}
 
 static long count_lines(const char *path)
 {
@@ -68,60 +74,60 @@ int main(int argc, char **argv)
     c.max_position = 128, c.type_vocab = 2, c.ln_eps = 1e-12f, c.num_labels = 0;
     c.hidden_dropout = 0.1f, c.attn_dropout = 0.1f;
     snprintf(c.hidden_act, sizeof c.hidden_act, "gelu");
-    const char *dir = NULL, *vocab = NULL, *head = NULL;
+    const char *vocab = NULL, *head = NULL;
     long seed = 42;
     st_dtype dt = ST_F32;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (!strcmp(a, "--help")) {
-            fputs(usage_text, stdout);
-            return 0;
-        } else if (!strcmp(a, "--version")) {
-            cli_version();
-            return 0;
-        } else if ((v = cli_opt_value("--layers", NULL, argc, argv, &i))) {
-            c.layers = (int)cli_long("--layers", v, 1, PEFT_MAX_LAYERS);
-        } else if ((v = cli_opt_value("--hidden", NULL, argc, argv, &i))) {
-            c.hidden = (int)cli_long("--hidden", v, 1, 1 << 16);
-        } else if ((v = cli_opt_value("--heads", NULL, argc, argv, &i))) {
-            c.heads = (int)cli_long("--heads", v, 1, 1 << 12);
-        } else if ((v = cli_opt_value("--intermediate", NULL, argc, argv, &i))) {
-            c.intermediate = (int)cli_long("--intermediate", v, 1, 1 << 18);
-        } else if ((v = cli_opt_value("--vocab-size", NULL, argc, argv, &i))) {
-            c.vocab_size = (int)cli_long("--vocab-size", v, 1, 1 << 24);
-        } else if ((v = cli_opt_value("--vocab", NULL, argc, argv, &i))) {
-            vocab = v;
-        } else if ((v = cli_opt_value("--max-position", NULL, argc, argv, &i))) {
-            c.max_position = (int)cli_long("--max-position", v, 1, 1 << 16);
-        } else if ((v = cli_opt_value("--type-vocab", NULL, argc, argv, &i))) {
-            c.type_vocab = (int)cli_long("--type-vocab", v, 1, 1 << 10);
-        } else if ((v = cli_opt_value("--labels", NULL, argc, argv, &i))) {
-            c.num_labels = (int)cli_long("--labels", v, 0, 1 << 20);
-        } else if ((v = cli_opt_value("--head", NULL, argc, argv, &i))) {
+    enum { O_LAYERS = 256, O_HIDDEN, O_HEADS, O_INTER, O_VOCAB_SIZE, O_VOCAB, O_MAXPOS, O_TYPEV, O_LABELS,
+           O_HEAD, O_DROPOUT, O_SEED, O_DTYPE };
+    static const struct option opts[] = {
+        {"layers", required_argument, 0, O_LAYERS},     {"hidden", required_argument, 0, O_HIDDEN},
+        {"heads", required_argument, 0, O_HEADS},       {"intermediate", required_argument, 0, O_INTER},
+        {"vocab-size", required_argument, 0, O_VOCAB_SIZE}, {"vocab", required_argument, 0, O_VOCAB},
+        {"max-position", required_argument, 0, O_MAXPOS}, {"type-vocab", required_argument, 0, O_TYPEV},
+        {"labels", required_argument, 0, O_LABELS},     {"head", required_argument, 0, O_HEAD},
+        {"dropout", required_argument, 0, O_DROPOUT},   {"seed", required_argument, 0, O_SEED},
+        {"dtype", required_argument, 0, O_DTYPE},       CLI_STD_OPTIONS,
+    };
+    int opt;
+    while ((opt = cli_getopt(argc, argv, "", opts, usage)) != -1) {
+        const char *v = optarg;
+        switch (opt) {
+        case O_LAYERS: c.layers = (int)cli_long("--layers", v, 1, PEFT_MAX_LAYERS); break;
+        case O_HIDDEN: c.hidden = (int)cli_long("--hidden", v, 1, 1 << 16); break;
+        case O_HEADS: c.heads = (int)cli_long("--heads", v, 1, 1 << 12); break;
+        case O_INTER: c.intermediate = (int)cli_long("--intermediate", v, 1, 1 << 18); break;
+        case O_VOCAB_SIZE: c.vocab_size = (int)cli_long("--vocab-size", v, 1, 1 << 24); break;
+        case O_VOCAB: vocab = v; break;
+        case O_MAXPOS: c.max_position = (int)cli_long("--max-position", v, 1, 1 << 16); break;
+        case O_TYPEV: c.type_vocab = (int)cli_long("--type-vocab", v, 1, 1 << 10); break;
+        case O_LABELS: c.num_labels = (int)cli_long("--labels", v, 0, 1 << 20); break;
+        case O_HEAD:
             if (strcmp(v, "autopeft") && strcmp(v, "hf") && strcmp(v, "mlm"))
                 die_usage("--head: '%s' is not autopeft, hf or mlm", v);
             head = v;
-        } else if ((v = cli_opt_value("--dropout", NULL, argc, argv, &i))) {
+            break;
+        case O_DROPOUT: {
             double p;
             if (parse_double(v, &p) || p < 0 || p >= 1)
                 die_usage("--dropout: '%s' is not a probability in [0, 1)", v);
             c.hidden_dropout = c.attn_dropout = (float)p;
-        } else if ((v = cli_opt_value("--seed", NULL, argc, argv, &i))) {
+            break;
+        }
+        case O_SEED:
             if (parse_long(v, &seed))
                 die_usage("--seed: '%s' is not an integer", v);
-        } else if ((v = cli_opt_value("--dtype", NULL, argc, argv, &i))) {
+            break;
+        case O_DTYPE:
             if (!strcmp(v, "f32")) dt = ST_F32;
             else if (!strcmp(v, "f16")) dt = ST_F16;
             else if (!strcmp(v, "bf16")) dt = ST_BF16;
             else die_usage("--dtype: '%s' is not f32, f16 or bf16", v);
-        } else if (a[0] == '-' && a[1]) {
-            die_usage("unknown option '%s'", a);
-        } else if (!dir) {
-            dir = a;
-        } else {
-            die_usage("only one DIR may be given");
+            break;
         }
     }
+    if (argc - optind > 1)
+        die_usage("only one DIR may be given");
+    const char *dir = optind < argc ? argv[optind] : NULL;
     if (!dir)
         die_usage("missing DIR");
     if (c.hidden % c.heads)

@@ -1,17 +1,12 @@
 /* space-gen -- write an AutoPEFT search space, or sample / enumerate the
- * configurations of any space file. See space-gen(1), autopeft-space(5). */
-#include <errno.h>
-#include <getopt.h>
-#include <math.h>
+ * configurations of any space file. See space-gen(1), autopeft-space(5).
+ * This file parses the options; the tool is lib/spacegen_run.c, the space
+ * lib/space.c. */
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 
-#include "baselines.h"
-#include "hashset.h"
-#include "hfconfig.h"
-#include "record.h"
-#include "space.h"
+#include "cli.h"
+#include "spacegen_run.h"
 #include "util.h"
 
 static void usage(void)
@@ -60,79 +55,11 @@ static long arg_long(const char *opt, const char *v, long lo, long hi)
     return x;
 }
 
-typedef struct {
-    rec_writer *w;
-    rec_row row;
-    int params;
-} out_ctx;
-
-static void emit(const space *s, out_ctx *o, const int *lv)
-{
-    char id[32], err[512];
-    space_id(s, lv, id, sizeof id);
-    row_clear(&o->row);
-    row_push(&o->row, id);
-    for (int d = 0; d < space_ndims(s); d++)
-        row_push(&o->row, space_label(s, d, lv[d]));
-    if (o->params) {
-        row_pushf(&o->row, "%lld", space_params(s, lv));
-        double pct = space_params_pct(s, lv);
-        if (isnan(pct))
-            row_push(&o->row, "NA");
-        else
-            row_pushf(&o->row, "%.6f", pct);
-    }
-    if (rec_write(o->w, o->row.n, (const char *const *)o->row.v, err, sizeof err))
-        die(EXIT_BADINPUT, "%s", err);
-}
-
-static void write_baselines(const space_model *m, FILE *f, int csv)
-{
-    baseline b[BASELINES_MAX];
-    int n = baselines_make(m, b);
-    char err[512];
-    long long base = m->base_params > 0 ? m->base_params
-                                        : bert_base_param_count(m->vocab, m->hidden, m->layers, m->intermediate,
-                                                                m->max_position, m->type_vocab);
-    rec_writer *w = rec_writer_new(f, csv ? REC_CSV : REC_TSV);
-    rec_row row = {0};
-    const char *head[] = {"id", "family", "sa", "pa", "pt", "lora"};
-    for (size_t i = 0; i < sizeof head / sizeof *head; i++)
-        row_push(&row, head[i]);
-    for (int l = 0; l < m->layers; l++)
-        row_pushf(&row, "l%d", l);
-    row_push(&row, "full");
-    row_push(&row, "params");
-    row_push(&row, "params_pct");
-    for (int i = 0; i <= n; i++) {
-        if (i > 0) {
-            const peft_config *c = &b[i - 1].cfg;
-            long long p = c->full ? base : peft_params_added(m->hidden, c);
-            row_clear(&row);
-            row_push(&row, b[i - 1].id);
-            row_push(&row, b[i - 1].family);
-            row_pushf(&row, "%d", c->sa);
-            row_pushf(&row, "%d", c->pa);
-            row_pushf(&row, "%d", c->pt);
-            row_pushf(&row, "%d", c->lora);
-            for (int l = 0; l < m->layers; l++)
-                row_push(&row, c->layer_on[l] ? "1" : "0");
-            row_push(&row, c->full ? "1" : "0");
-            row_pushf(&row, "%lld", p);
-            row_pushf(&row, "%.6f", 100.0 * (double)p / (double)base);
-        }
-        if (rec_write(w, row.n, (const char *const *)row.v, err, sizeof err))
-            die(EXIT_BADINPUT, "%s", err);
-    }
-    row_free(&row);
-    rec_writer_free(w);
-}
-
 int main(int argc, char **argv)
 {
     cli_init(argv[0]);
     enum { O_HIDDEN = 256, O_LAYERS, O_HEADS, O_INTER, O_VOCAB, O_MAXPOS, O_TYPEV, O_BASE, O_MODULES,
-           O_SPACE, O_SAMPLE, O_SEED, O_REPLACE, O_GRID, O_PARAMS, O_BASELINES, O_CSV, O_VERSION };
+           O_SPACE, O_SAMPLE, O_SEED, O_REPLACE, O_GRID, O_PARAMS, O_BASELINES, O_CSV };
     static const struct option opts[] = {
         {"hidden", required_argument, 0, O_HIDDEN},   {"layers", required_argument, 0, O_LAYERS},
         {"heads", required_argument, 0, O_HEADS},     {"intermediate", required_argument, 0, O_INTER},
@@ -143,199 +70,54 @@ int main(int argc, char **argv)
         {"replace", no_argument, 0, O_REPLACE},       {"grid", no_argument, 0, O_GRID},
         {"params", no_argument, 0, O_PARAMS},         {"csv", no_argument, 0, O_CSV},
         {"baselines", no_argument, 0, O_BASELINES},
-        {"output", required_argument, 0, 'o'},        {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, O_VERSION},       {0, 0, 0, 0},
+        {"output", required_argument, 0, 'o'},        CLI_STD_OPTIONS,
     };
-    space_model m = {0};
-    int model_opt = 0, grid = 0, params = 0, csv = 0, replace = 0, baselines = 0;
-    long sample = -1;
-    unsigned long long seed = 1;
-    const char *space_path = NULL, *out_path = NULL, *modules = "sa,pa,pt";
-    opterr = 0;
+    spacegen_opts o;
+    spacegen_opts_default(&o);
+    space_model *m = &o.m;
     int c;
-    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
-        const char *on = optind > 0 && optind <= argc ? argv[optind - 1] : "option";
+    while ((c = cli_getopt(argc, argv, "o:", opts, usage)) != -1) {
         switch (c) {
-        case O_HIDDEN: m.hidden = (int)arg_long("--hidden", optarg, 1, 1 << 20); model_opt = 1; break;
-        case O_LAYERS: m.layers = (int)arg_long("--layers", optarg, 1, PEFT_MAX_LAYERS); model_opt = 1; break;
-        case O_HEADS: m.heads = (int)arg_long("--heads", optarg, 1, 1 << 20); model_opt = 1; break;
-        case O_INTER: m.intermediate = (int)arg_long("--intermediate", optarg, 1, 1 << 24); model_opt = 1; break;
-        case O_VOCAB: m.vocab = (int)arg_long("--vocab", optarg, 1, 1 << 26); model_opt = 1; break;
-        case O_MAXPOS: m.max_position = (int)arg_long("--max-position", optarg, 1, 1 << 24); model_opt = 1; break;
-        case O_TYPEV: m.type_vocab = (int)arg_long("--type-vocab", optarg, 1, 1 << 20); model_opt = 1; break;
+        case O_HIDDEN: m->hidden = (int)arg_long("--hidden", optarg, 1, 1 << 20); o.model_opt = 1; break;
+        case O_LAYERS: m->layers = (int)arg_long("--layers", optarg, 1, PEFT_MAX_LAYERS); o.model_opt = 1; break;
+        case O_HEADS: m->heads = (int)arg_long("--heads", optarg, 1, 1 << 20); o.model_opt = 1; break;
+        case O_INTER: m->intermediate = (int)arg_long("--intermediate", optarg, 1, 1 << 24); o.model_opt = 1; break;
+        case O_VOCAB: m->vocab = (int)arg_long("--vocab", optarg, 1, 1 << 26); o.model_opt = 1; break;
+        case O_MAXPOS: m->max_position = (int)arg_long("--max-position", optarg, 1, 1 << 24); o.model_opt = 1; break;
+        case O_TYPEV: m->type_vocab = (int)arg_long("--type-vocab", optarg, 1, 1 << 20); o.model_opt = 1; break;
         case O_BASE: {
             long long b;
             char *end;
             b = strtoll(optarg, &end, 10);
             if (!*optarg || *end || b <= 0)
                 die_usage("--base-params: expected a positive integer, not '%s'", optarg);
-            m.base_params = b;
-            model_opt = 1;
+            m->base_params = b;
+            o.model_opt = 1;
             break;
         }
-        case O_MODULES: modules = optarg; model_opt = 1; break;
-        case O_SPACE: space_path = optarg; break;
-        case O_SAMPLE: sample = arg_long("--sample", optarg, 1, 100000000L); break;
+        case O_MODULES: o.modules = optarg; o.model_opt = 1; break;
+        case O_SPACE: o.space = optarg; break;
+        case O_SAMPLE: o.sample = arg_long("--sample", optarg, 1, 100000000L); break;
         case O_SEED: {
             char *end;
             if (!*optarg || *optarg == '-')
                 die_usage("--seed: expected a non-negative integer, not '%s'", optarg);
-            seed = strtoull(optarg, &end, 10);
+            o.seed = strtoull(optarg, &end, 10);
             if (*end)
                 die_usage("--seed: expected a non-negative integer, not '%s'", optarg);
             break;
         }
-        case O_REPLACE: replace = 1; break;
-        case O_GRID: grid = 1; break;
-        case O_PARAMS: params = 1; break;
-        case O_BASELINES: baselines = 1; break;
-        case O_CSV: csv = 1; break;
-        case 'o': out_path = optarg; break;
-        case 'h': usage(); return 0;
-        case O_VERSION: cli_version(); return 0;
-        case ':': die_usage("option '%s' needs a value", on);
-        default: die_usage("unknown option '%s'", on);
+        case O_REPLACE: o.replace = 1; break;
+        case O_GRID: o.grid = 1; break;
+        case O_PARAMS: o.params = 1; break;
+        case O_BASELINES: o.baselines = 1; break;
+        case O_CSV: o.csv = 1; break;
+        case 'o': o.output = optarg; break;
         }
     }
     if (argc - optind > 1)
         die_usage("too many arguments (expected at most one CONFIG.json)");
     const char *config = optind < argc ? argv[optind] : NULL;
-    if (space_path && (config || model_opt))
-        die_usage("--space cannot be combined with a model (CONFIG.json or model options)");
-    if (config && (m.hidden || m.layers || m.heads || m.intermediate || m.vocab || m.max_position ||
-                   m.type_vocab))
-        die_usage("give either CONFIG.json or --hidden/--layers/..., not both");
-    if (grid && sample > 0)
-        die_usage("--grid and --sample are exclusive");
-    if (replace && sample < 0)
-        die_usage("--replace needs --sample");
-    if (params && !grid && sample < 0)
-        die_usage("--params needs --sample or --grid");
-    if (baselines && (space_path || grid || sample > 0 || params))
-        die_usage("--baselines takes a model, not --space, --sample, --grid or --params");
-    if (csv && !grid && sample < 0 && !baselines)
-        die_usage("--csv applies to records (--sample, --grid or --baselines)");
-
-    char err[1024];
-    if (space_parse_modules(modules, &m.mods, err, sizeof err))
-        die_usage("--modules: %s", err);
-
-    space *s;
-    if (space_path) {
-        s = space_load(space_path, err, sizeof err);
-        if (!s)
-            die(EXIT_BADINPUT, "%s", err);
-    } else {
-        if (config) {
-            unsigned mods = m.mods;
-            if (space_model_load(config, &m, err, sizeof err))
-                die(EXIT_BADINPUT, "%s", err);
-            m.mods = mods;
-        } else {
-            if (!m.hidden)
-                m.hidden = 768;
-            if (!m.layers)
-                m.layers = 12;
-            if (!m.heads)
-                m.heads = m.hidden % 64 == 0 ? m.hidden / 64 : 1;
-            if (!m.intermediate)
-                m.intermediate = 4 * m.hidden;
-            if (!m.vocab)
-                m.vocab = 30522;
-            if (!m.max_position)
-                m.max_position = 512;
-            if (!m.type_vocab)
-                m.type_vocab = 2;
-            if (m.hidden % m.heads)
-                die_usage("--hidden %d is not divisible by --heads %d", m.hidden, m.heads);
-        }
-        s = space_autopeft(&m, err, sizeof err);
-        if (!s)
-            die(EXIT_BADINPUT, "%s", err);
-    }
-    if (params && !space_has_params(s))
-        die(EXIT_BADINPUT, "%s: --params: the space has no model (it needs const hidden and layers and a "
-            "dimension with role sa, pa, pt or lora)", space_path);
-    if (grid && space_total(s) > SPACE_GRID_MAX)
-        die(EXIT_BADINPUT, "--grid: the space has %.4g configurations (limit %.0f); use --sample", space_total(s),
-            SPACE_GRID_MAX);
-
-    if (sample > 0 && !replace && space_total(s) <= SPACE_GRID_MAX) {
-        /* refuse before writing anything when N exceeds the valid count */
-        int *t = xcalloc((size_t)space_ndims(s), sizeof *t);
-        long nvalid = 0;
-        do
-            nvalid += space_valid(s, t);
-        while (space_next(s, t));
-        free(t);
-        if (sample > nvalid)
-            die(EXIT_BADINPUT, "--sample %ld: the space has only %ld valid configurations; use a smaller N or --replace",
-                sample, nvalid);
-    }
-
-    atomic_file af = {0};
-    FILE *f = stdout;
-    if (out_path && strcmp(out_path, "-")) {
-        if (atomic_open(&af, out_path))
-            die(EXIT_BADINPUT, "%s: cannot write: %s", out_path, strerror(errno));
-        f = af.f;
-    }
-
-    int nd = space_ndims(s);
-    int *lv = xcalloc((size_t)nd, sizeof *lv);
-    if (baselines) {
-        write_baselines(&m, f, csv);
-    } else if (!grid && sample < 0) {
-        if (space_write(s, f))
-            die(EXIT_BADINPUT, "cannot write the space");
-    } else {
-        out_ctx o = {rec_writer_new(f, csv ? REC_CSV : REC_TSV), {0}, params};
-        row_clear(&o.row);
-        row_push(&o.row, "id");
-        for (int d = 0; d < nd; d++)
-            row_push(&o.row, space_dim_at(s, d)->name);
-        if (params) {
-            row_push(&o.row, "params");
-            row_push(&o.row, "params_pct");
-        }
-        if (rec_write(o.w, o.row.n, (const char *const *)o.row.v, err, sizeof err))
-            die(EXIT_BADINPUT, "%s", err);
-        if (grid) {
-            do
-                if (space_valid(s, lv))
-                    emit(s, &o, lv);
-            while (space_next(s, lv));
-        } else {
-            rng_t r;
-            rng_seed(&r, seed);
-            hashset seen = {0};
-            long misses = 0;
-            for (long i = 0; i < sample;) {
-                space_sample(s, &r, lv);
-                if (!replace && !hashset_add(&seen, space_hash(s, lv) >> 16)) {
-                    if (++misses > 1000000L + 100L * sample) {
-                        if (af.f)
-                            atomic_abort(&af);
-                        die(EXIT_BADINPUT, "--sample %ld: found only %ld distinct configurations; use a smaller N or --replace",
-                            sample, i);
-                    }
-                    continue;
-                }
-                emit(s, &o, lv);
-                i++;
-            }
-            hashset_free(&seen);
-        }
-        row_free(&o.row);
-        rec_writer_free(o.w);
-    }
-    free(lv);
-    space_free(s);
-    if (af.f) {
-        if (atomic_commit(&af))
-            die(EXIT_BADINPUT, "%s: cannot write: %s", out_path, strerror(errno));
-    } else {
-        out_flush();
-    }
+    spacegen_run(&o, config);
     return 0;
 }

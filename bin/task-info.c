@@ -1,13 +1,12 @@
 /* task-info -- load GLUE or custom task files and print their row counts and
- * label distributions, or a few examples (see task-info(1)). The loading,
- * format detection and splits are those train-eval uses (lib/task.h). */
-#include "record.h"
-#include "task.h"
+ * label distributions, or a few examples (see task-info(1)). This file
+ * parses the options; the tool is lib/taskinfo_run.c. The loading, format
+ * detection and splits are those train-eval uses (lib/task.h). */
+#include "cli.h"
+#include "taskinfo_run.h"
 #include "util.h"
 
-#include <getopt.h>
-#include <stdlib.h>
-#include <string.h>
+#include <stdio.h>
 
 static void usage(void)
 {
@@ -33,7 +32,7 @@ static void usage(void)
            "  --max-train N       keep at most N examples of the (train part of) each file\n"
            "  --seed S            seed for the subsets (default 42)\n"
            "  --show K            print the first K examples of each part instead\n"
-           "  --help              print this help and exit\n"
+           "  -h, --help          print this help and exit\n"
            "  --version           print the version and exit\n"
            "\n"
            "With no FILE, or when FILE is -, read standard input. For a custom task the\n"
@@ -41,28 +40,11 @@ static void usage(void)
            task_known());
 }
 
-typedef struct {
-    const char *file, *part;
-    task_dataset ds;
-} part_t;
-
-/* Control whitespace would break the TSV record: show it as a space. */
-static char *flat(const char *s)
-{
-    char *t = xstrdup(s ? s : "");
-    for (char *p = t; *p; p++)
-        if (*p == '\t' || *p == '\n' || *p == '\r')
-            *p = ' ';
-    return t;
-}
-
 int main(int argc, char **argv)
 {
     cli_init(argv[0]);
-    const char *task = NULL, *text_a = NULL, *text_b = NULL, *label = NULL, *labels = NULL, *metric = NULL;
-    int regression = 0, format = TASK_FMT_AUTO;
-    double dev_frac = 0, train_frac = 1;
-    long max_train = -1, show = -1, seed = 42;
+    taskinfo_opts t;
+    taskinfo_opts_default(&t);
     static const struct option opts[] = {
         {"task", required_argument, 0, 't'},      {"text-a", required_argument, 0, 'a'},
         {"text-b", required_argument, 0, 'b'},    {"label", required_argument, 0, 'l'},
@@ -70,160 +52,44 @@ int main(int argc, char **argv)
         {"metric", required_argument, 0, 'm'},    {"format", required_argument, 0, 'f'},
         {"dev-from-train", required_argument, 0, 'd'}, {"train-frac", required_argument, 0, 'F'},
         {"max-train", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
-        {"show", required_argument, 0, 'S'},      {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, 'V'},         {0, 0, 0, 0}};
-    opterr = 0;
+        {"show", required_argument, 0, 'S'},      CLI_STD_OPTIONS};
     int o;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((o = cli_getopt(argc, argv, "", opts, usage)) != -1) {
         switch (o) {
-        case 't': task = optarg; break;
-        case 'a': text_a = optarg; break;
-        case 'b': text_b = optarg; break;
-        case 'l': label = optarg; break;
-        case 'L': labels = optarg; break;
-        case 'r': regression = 1; break;
-        case 'm': metric = optarg; break;
+        case 't': t.task = optarg; break;
+        case 'a': t.text_a = optarg; break;
+        case 'b': t.text_b = optarg; break;
+        case 'l': t.label = optarg; break;
+        case 'L': t.labels = optarg; break;
+        case 'r': t.regression = 1; break;
+        case 'm': t.metric = optarg; break;
         case 'f':
-            format = task_format_parse(optarg);
-            if (format == -2)
+            t.format = task_format_parse(optarg);
+            if (t.format == -2)
                 die_usage("--format: expected auto, official or hf, got '%s'", optarg);
             break;
         case 'd':
-            if (parse_double(optarg, &dev_frac) || !(dev_frac > 0 && dev_frac < 1))
+            if (parse_double(optarg, &t.dev_frac) || !(t.dev_frac > 0 && t.dev_frac < 1))
                 die_usage("--dev-from-train: expected a fraction in (0,1), got '%s'", optarg);
             break;
         case 'F':
-            if (parse_double(optarg, &train_frac) || !(train_frac > 0 && train_frac <= 1))
+            if (parse_double(optarg, &t.train_frac) || !(t.train_frac > 0 && t.train_frac <= 1))
                 die_usage("--train-frac: expected a fraction in (0,1], got '%s'", optarg);
             break;
         case 'n':
-            if (parse_long(optarg, &max_train) || max_train < 1)
+            if (parse_long(optarg, &t.max_train) || t.max_train < 1)
                 die_usage("--max-train: expected a positive integer, got '%s'", optarg);
             break;
         case 's':
-            if (parse_long(optarg, &seed) || seed < 0)
+            if (parse_long(optarg, &t.seed) || t.seed < 0)
                 die_usage("--seed: expected a non-negative integer, got '%s'", optarg);
             break;
         case 'S':
-            if (parse_long(optarg, &show) || show < 0)
+            if (parse_long(optarg, &t.show) || t.show < 0)
                 die_usage("--show: expected a non-negative integer, got '%s'", optarg);
             break;
-        case 'h': usage(); return 0;
-        case 'V': cli_version(); return 0;
-        default:
-            if (optopt && strchr("tablLmfdFnsS", optopt))
-                die_usage("option '%s' requires an argument", argv[optind - 1]);
-            die_usage("unrecognized option '%s'", argv[optind - 1]);
         }
     }
-    int custom = text_a || text_b || label || labels || regression || metric;
-    if (task && custom)
-        die_usage("--task cannot be combined with the custom-task options");
-    if (!task && !custom)
-        die_usage("give --task NAME or a custom task (--text-a COL --label COL)");
-
-    char err[1024];
-    task_spec sp;
-    if (task) {
-        if (task_lookup(task, &sp, err, sizeof err))
-            die_usage("%s", err);
-    } else {
-        if (!text_a || !label)
-            die_usage("a custom task needs --text-a COL and --label COL");
-        if (task_custom(&sp, text_a, text_b, label, labels, regression, metric, err, sizeof err))
-            die_usage("%s", err);
-    }
-
-    int nfiles = argc - optind;
-    const char *stdin_only[] = {"-"};
-    const char **files = nfiles ? (const char **)argv + optind : stdin_only;
-    if (!nfiles)
-        nfiles = 1;
-
-    /* Load everything first: nothing is printed unless every file is good. */
-    part_t *parts = xcalloc((size_t)nfiles * 2, sizeof *parts);
-    int np = 0;
-    for (int i = 0; i < nfiles; i++) {
-        task_dataset ds;
-        if (task_load(&sp, files[i], format, &ds, err, sizeof err))
-            die(EXIT_BADINPUT, "%s", err);
-        const char *fname = strcmp(files[i], "-") ? files[i] : "-";
-        if (dev_frac > 0) {
-            task_dataset dev;
-            task_split_dev(&ds, &sp, dev_frac, (uint64_t)seed, &dev);
-            task_subsample(&ds, &sp, max_train, train_frac, (uint64_t)seed);
-            parts[np++] = (part_t){fname, "train", ds};
-            parts[np++] = (part_t){fname, "dev", dev};
-        } else {
-            task_subsample(&ds, &sp, max_train, train_frac, (uint64_t)seed);
-            parts[np++] = (part_t){fname, "all", ds};
-        }
-    }
-
-    rec_writer *w = rec_writer_new(stdout, REC_TSV);
-    rec_row row = {0};
-    if (show >= 0) {
-        static const char *hdr[] = {"file", "part", "line", "label", "text_a", "text_b"};
-        if (rec_write(w, 6, hdr, err, sizeof err))
-            die(EXIT_BADINPUT, "%s", err);
-        for (int p = 0; p < np; p++) {
-            const task_dataset *ds = &parts[p].ds;
-            for (long i = 0; i < ds->n && i < show; i++) {
-                const task_example *e = &ds->ex[i];
-                row_clear(&row);
-                row_push(&row, parts[p].file);
-                row_push(&row, parts[p].part);
-                row_pushf(&row, "%ld", e->line);
-                if (sp.regression)
-                    row_pushf(&row, "%.17g", e->value);
-                else
-                    row_push(&row, sp.label_names[e->label]);
-                char *a = flat(e->text_a), *b = flat(e->text_b);
-                row_push(&row, a);
-                row_push(&row, e->text_b ? b : "");
-                free(a);
-                free(b);
-                if (rec_write(w, row.n, (const char *const *)row.v, err, sizeof err))
-                    die(EXIT_BADINPUT, "%s", err);
-            }
-        }
-    } else {
-        static const char *hdr[] = {"file", "task", "format", "part", "rows", "class", "label", "count"};
-        if (rec_write(w, 8, hdr, err, sizeof err))
-            die(EXIT_BADINPUT, "%s", err);
-        long *counts = xcalloc((size_t)(sp.n_labels > 0 ? sp.n_labels : 1), sizeof *counts);
-        for (int p = 0; p < np; p++) {
-            const task_dataset *ds = &parts[p].ds;
-            task_label_counts(&sp, ds, counts);
-            int nrow = sp.regression ? 1 : sp.n_labels;
-            for (int k = 0; k < nrow; k++) {
-                row_clear(&row);
-                row_push(&row, parts[p].file);
-                row_push(&row, sp.name);
-                row_push(&row, task_format_name(ds->format));
-                row_push(&row, parts[p].part);
-                row_pushf(&row, "%ld", ds->n);
-                if (sp.regression) {
-                    row_push(&row, "-");
-                    row_push(&row, "(regression)");
-                    row_pushf(&row, "%ld", ds->n);
-                } else {
-                    row_pushf(&row, "%d", k);
-                    row_push(&row, sp.label_names[k]);
-                    row_pushf(&row, "%ld", counts[k]);
-                }
-                if (rec_write(w, row.n, (const char *const *)row.v, err, sizeof err))
-                    die(EXIT_BADINPUT, "%s", err);
-            }
-        }
-        free(counts);
-    }
-    out_flush();
-    row_free(&row);
-    rec_writer_free(w);
-    for (int p = 0; p < np; p++)
-        task_dataset_free(&parts[p].ds);
-    free(parts);
-    task_spec_free(&sp);
+    taskinfo_run(&t, argv + optind, argc - optind);
     return 0;
 }

@@ -1,9 +1,9 @@
 /* transfer -- carry evaluated PEFT configurations to other tasks and other
  * models as configuration records for train-eval. See transfer(1); the
  * logic lives in lib/transfer.c. */
-#include <getopt.h>
 #include <stdio.h>
 
+#include "cli.h"
 #include "transfer.h"
 #include "util.h"
 
@@ -37,18 +37,16 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     cli_init(argv[0]);
-    enum { O_MODULES = 256, O_TASK, O_CSV, O_VERSION };
+    enum { O_MODULES = 256, O_TASK, O_CSV };
     static const struct option opts[] = {
         {"from", required_argument, 0, 'f'},  {"to", required_argument, 0, 't'},
         {"modules", required_argument, 0, O_MODULES}, {"budget", required_argument, 0, 'b'},
         {"task", required_argument, 0, O_TASK}, {"score", required_argument, 0, 's'},
-        {"csv", no_argument, 0, O_CSV},       {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, O_VERSION}, {0, 0, 0, 0},
+        {"csv", no_argument, 0, O_CSV},       CLI_STD_OPTIONS,
     };
     transfer_opts o = {0};
     int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":f:t:b:s:h", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "f:t:b:s:", opts, usage)) != -1) {
         switch (c) {
         case 'f': o.from = optarg; break;
         case 't': o.to = optarg; break;
@@ -57,10 +55,6 @@ int main(int argc, char **argv)
         case O_TASK: o.tasks = optarg; break;
         case 's': o.score = optarg; break;
         case O_CSV: o.csv = 1; break;
-        case 'h': usage(); return 0;
-        case O_VERSION: cli_version(); return 0;
-        case ':': die_usage("option '%s' needs a value", argv[optind - 1]);
-        default: die_usage("unknown option '%s'", argv[optind - 1]);
         }
     }
     transfer_run(&o, argv + optind, argc - optind, stdout);

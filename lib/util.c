@@ -186,20 +186,6 @@ int parse_double(const char *s, double *out)
     return 0;
 }
 
-const char *cli_opt_value(const char *name, const char *shortname, int argc, char **argv, int *i)
-{
-    const char *a = argv[*i];
-    size_t k = strlen(name);
-    if (!strncmp(a, name, k) && a[k] == '=')
-        return a + k + 1;
-    if (!strcmp(a, name) || (shortname && !strcmp(a, shortname))) {
-        if (*i + 1 >= argc)
-            die_usage("option '%s' needs an argument", a);
-        return argv[++*i];
-    }
-    return NULL;
-}
-
 long cli_long(const char *opt, const char *v, long lo, long hi)
 {
     long x;

@@ -61,12 +61,9 @@ void out_flush(void);
 int parse_long(const char *s, long *out);
 int parse_double(const char *s, double *out); /* rejects nan/inf */
 
-/* Command-line helpers for main(). cli_opt_value: if argv[*i] is the option
- * NAME (as "NAME VALUE" or "NAME=VALUE") or SHORTNAME (may be NULL), return
- * its value (advancing *i past it), else NULL; a missing value is a usage
- * error. cli_long / cli_double: the value as a number in [lo, hi] (with
- * open_lo, lo itself excluded), else a usage error naming the option. */
-const char *cli_opt_value(const char *name, const char *shortname, int argc, char **argv, int *i);
+/* Option values (options themselves are parsed by cli_getopt, cli.h):
+ * cli_long / cli_double: the value as a number in [lo, hi] (with open_lo,
+ * lo itself excluded), else a usage error naming the option. */
 long cli_long(const char *opt, const char *v, long lo, long hi);
 double cli_double(const char *opt, const char *v, double lo, double hi, int open_lo);
 /* "DIR/NAME", newly allocated. */

@@ -23,3 +23,33 @@ tools() { for s in "$ROOT"/bin/*.c; do basename "$s" .c; done; }
         [[ "$stderr" == "$t: "* ]] || fail "$t: message does not start with '$t: ': $stderr"
     done
 }
+
+@test "every tool reports an option without its value with usage status 2" {
+    for t in $(tools); do
+        # the first option of the table that takes a value
+        o=$(grep -oE '\{"[a-z][a-z0-9-]*", *required_argument' "$ROOT/bin/$t.c" | head -1 | sed -E 's/^\{"([^"]*)".*/--\1/')
+        [ -n "$o" ] || continue
+        run --separate-stderr "$t" "$o"
+        [ "$status" -eq 2 ] || fail "$t $o: status $status (want 2)"
+        [[ "$stderr" == "$t: option '$o' needs a value"* ]] || fail "$t $o: $stderr"
+    done
+}
+
+@test "options: --opt=VALUE, -o VALUE, -oVALUE, after the files, negative values, -- and - as stdin" {
+    printf 'id\tscore\tparams\n1\t0.5\t10\n2\t0.6\t20\n3\t0.4\t30\n' > "$BATS_TEST_TMPDIR/h.tsv"
+    cd "$BATS_TEST_TMPDIR"
+    want=$(pareto --objectives score:max h.tsv)
+    [ "$(pareto --objectives=score:max h.tsv)" = "$want" ]
+    [ "$(pareto h.tsv -o score:max)" = "$want" ]
+    [ "$(pareto -oscore:max - < h.tsv)" = "$want" ]
+    [ "$(pareto --obj score:max -- h.tsv)" = "$want" ]   # an unambiguous prefix
+    run pareto --hv --ref -1,100 h.tsv                  # a value that begins with a dash
+    [ "$status" -eq 0 ]
+    [ "${lines[1]}" = $'143\t3\t2' ]
+    run --separate-stderr propose -qx
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == "propose: unknown option '-x'"* ]]
+    run --separate-stderr pareto --rank=1
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == "pareto: unknown option '--rank=1'"* ]]
+}
