@@ -28,7 +28,7 @@ ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 LDLIBS  ?= -lcsv -lcjson -lutf8proc -lgsl -llbfgs -llapacke -lopenblas -lm -lpthread
 
 B = build
-LIB_SRC  = $(sort $(wildcard lib/*.c))
+LIB_SRC  = $(sort $(wildcard lib/*/*.c))
 LIB_OBJ  = $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
 LIBA     = $(B)/libautopeft.a
 BIN_SRC  = $(sort $(wildcard bin/*.c))
@@ -60,7 +60,7 @@ $(B)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) $(B)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -MF $(B)/tests/$*.d $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
--include $(wildcard $(B)/lib/*.d $(B)/bin-*.d $(B)/tests/*.d)
+-include $(wildcard $(B)/lib/*/*.d $(B)/bin-*.d $(B)/tests/*.d)
 
 # C unit tests, then every BATS file. tests/run-unit prints per-test lines and
 # a final "N passed, N failed" summary.
@@ -128,7 +128,7 @@ $(FB)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FB)/libautopeft.a $(FB)/.f
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -MMD -MP -MF $(FB)/fuzz_$*.d $(LDFLAGS) \
 	  -o $@ $< $(FB)/libautopeft.a $(LDLIBS)
 
--include $(wildcard $(FB)/lib/*.d $(FB)/fuzz_*.d)
+-include $(wildcard $(FB)/lib/*/*.d $(FB)/fuzz_*.d)
 
 fuzz-build: $(FUZZ_BINS)
 

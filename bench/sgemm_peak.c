@@ -20,7 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "util.h"
+#include "util/util.h"
 
 static double cpu_seconds(void)
 {

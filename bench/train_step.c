@@ -27,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bert.h"
-#include "util.h"
+#include "engine/bert.h"
+#include "util/util.h"
 
 static const char *usage_text =
     "Usage: train_step [--threads N] [--shapes a,b] [--batch-b N] [--warmup N] [--reps N]\n"
@@ -54,7 +54,7 @@ static const char *usage_text =
  *                        QKV dX 2N*3H*H only for l > 0 (layer 0 has no dx)
  * In the lowest layer only the adapter's dW (and the up dX that feeds the
  * down dW) is needed: 3*(2N*H*sa) backward. *min receives that minimum (what
- * PyTorch's autograd computes); the engine (lib/bert.c layer_backward) also
+ * PyTorch's autograd computes); the engine (lib/engine/bert.c layer_backward) also
  * stops there since H1b's change, so the return value equals *min (the
  * full count is kept for comparison with older results).
  * Non-GEMM work (LayerNorm, GELU, softmax, dropout, AdamW) is not counted. */

@@ -1,14 +1,14 @@
 /* export-modules -- write records saved by train-eval --save in the file formats of
  * Hugging Face PEFT or AdapterHub adapters. See export-modules(1); the logic lives
- * in lib/export.c. */
+ * in lib/train/export.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "export.h"
-#include "record.h"
-#include "util.h"
+#include "util/cli.h"
+#include "train/export.h"
+#include "data/record.h"
+#include "util/util.h"
 
 static void usage(void)
 {

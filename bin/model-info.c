@@ -1,12 +1,12 @@
 /* model-info -- load and validate a checkpoint directory; print its
  * configuration and parameter counts as TSV. See model-info(1). */
-#include "bert.h"
-#include "checkpoint.h"
-#include "blas.h"
-#include "cli.h"
-#include "hfconfig.h"
-#include "safetensors.h"
-#include "util.h"
+#include "engine/bert.h"
+#include "engine/checkpoint.h"
+#include "util/blas.h"
+#include "util/cli.h"
+#include "config/hfconfig.h"
+#include "engine/safetensors.h"
+#include "util/util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -50,7 +50,7 @@ int main(int argc, char **argv)
     if (!dir)
         die_usage("missing DIR");
     if (verbose)
-        log_openblas(stderr);
+        blas_log(stderr);
 
     char err[1024];
     /* PEFT configuration and task from the metadata, if any */
@@ -100,8 +100,8 @@ int main(int argc, char **argv)
     printf("hidden_dropout_prob\t%g\n", k->hidden_dropout);
     printf("attention_probs_dropout_prob\t%g\n", k->attn_dropout);
     printf("num_labels\t%d\n", m->task == BERT_TASK_MLM ? c.num_labels : m->C);
-    printf("task\t%s\n", m->task == BERT_TASK_MLM ? "mlm" : m->task == BERT_TASK_REG ? "reg" : "cls");
-    printf("head\t%s\n", m->task == BERT_TASK_MLM ? "mlm" : m->head == BERT_HEAD_HF ? "hf" : "autopeft");
+    printf("task\t%s\n", bert_task_name(m));
+    printf("head\t%s\n", m->task == BERT_TASK_MLM ? "mlm" : bert_head_name(m));
     printf("sa\t%d\npa\t%d\npt\t%d\nlora\t%d\n", m->peft.sa, m->peft.pa, m->peft.pt, m->peft.lora);
     printf("lora_alpha\t%g\nprefix_mid\t%d\n", m->peft.lora_alpha, m->peft.prefix_mid);
     printf("layers\t%s\nfull\t%d\n", layers, m->peft.full ? 1 : 0);

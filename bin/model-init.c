@@ -1,9 +1,9 @@
 /* model-init -- write a BERT checkpoint directory with random weights
  * (Hugging Face initialisation, seeded). See model-init(1). */
-#include "bert.h"
-#include "checkpoint.h"
-#include "cli.h"
-#include "util.h"
+#include "engine/bert.h"
+#include "engine/checkpoint.h"
+#include "util/cli.h"
+#include "util/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

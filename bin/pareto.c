@@ -1,12 +1,12 @@
 /* pareto -- keep the Pareto-optimal records, rank them, or measure the
  * hypervolume of a set of records. See pareto(1). This file parses the
- * options; the tool is lib/pareto_run.c, the algorithms lib/pareto.c. */
+ * options; the tool is lib/search/pareto_run.c, the algorithms lib/search/pareto.c. */
 #include <stdio.h>
 
-#include "cli.h"
-#include "objectives.h"
-#include "pareto_run.h"
-#include "util.h"
+#include "util/cli.h"
+#include "search/objectives.h"
+#include "search/pareto_run.h"
+#include "util/util.h"
 
 static const char usage_text[] =
     "Usage: pareto [OPTION]... [FILE]...\n"

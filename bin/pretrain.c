@@ -1,10 +1,10 @@
 /* pretrain -- masked-language-model pretraining of a small BERT encoder on a
  * text corpus (one text per line). See pretrain(1). This file parses
- * the options; the run is lib/pretrain_run.c, the training step
- * lib/pretrain.c. */
-#include "cli.h"
-#include "pretrain_run.h"
-#include "util.h"
+ * the options; the run is lib/train/pretrain_run.c, the training step
+ * lib/train/pretrain.c. */
+#include "util/cli.h"
+#include "train/pretrain_run.h"
+#include "util/util.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,11 +1,11 @@
 /* propose -- propose the next batch of configurations to evaluate, by
  * multi-objective Bayesian optimisation over a search space. See propose(1).
- * This file parses the options; the tool is lib/propose_run.c, the
- * optimisation lib/propose.c. */
-#include "cli.h"
-#include "objectives.h"
-#include "propose_run.h"
-#include "util.h"
+ * This file parses the options; the tool is lib/search/propose_run.c, the
+ * optimisation lib/search/propose.c. */
+#include "util/cli.h"
+#include "search/objectives.h"
+#include "search/propose_run.h"
+#include "util/util.h"
 
 #include <stdio.h>
 

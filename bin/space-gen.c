@@ -1,13 +1,13 @@
 /* space-gen -- write an AutoPEFT search space, or sample / enumerate the
  * configurations of any space file. See space-gen(1), autopeft-space(5).
- * This file parses the options; the tool is lib/spacegen_run.c, the space
- * lib/space.c. */
+ * This file parses the options; the tool is lib/search/spacegen_run.c, the space
+ * lib/search/space.c. */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
-#include "spacegen_run.h"
-#include "util.h"
+#include "util/cli.h"
+#include "search/spacegen_run.h"
+#include "util/util.h"
 
 static void usage(void)
 {

@@ -1,10 +1,10 @@
 /* task-info -- load GLUE or custom task files and print their row counts and
  * label distributions, or a few examples (see task-info(1)). This file
- * parses the options; the tool is lib/taskinfo_run.c. The loading, format
- * detection and splits are those train-eval uses (lib/task.h). */
-#include "cli.h"
-#include "taskinfo_run.h"
-#include "util.h"
+ * parses the options; the tool is lib/data/taskinfo_run.c. The loading, format
+ * detection and splits are those train-eval uses (lib/data/task.h). */
+#include "util/cli.h"
+#include "data/taskinfo_run.h"
+#include "util/util.h"
 
 #include <stdio.h>
 

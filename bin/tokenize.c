@@ -1,10 +1,10 @@
 /* tokenize -- BERT WordPiece tokenization of a text column (see tokenize(1)).
  * Reads records, appends (or replaces) the columns tokens, ids, type_ids.
- * This file parses the options; the filter is lib/tokenize_run.c, the
- * tokenizer lib/wordpiece.c. */
-#include "cli.h"
-#include "tokenize_run.h"
-#include "util.h"
+ * This file parses the options; the filter is lib/data/tokenize_run.c, the
+ * tokenizer lib/data/wordpiece.c. */
+#include "util/cli.h"
+#include "data/tokenize_run.h"
+#include "util/util.h"
 
 #include <stdio.h>
 

@@ -1,13 +1,13 @@
 /* train-eval -- train each PEFT configuration record on a task and score it.
- * See train-eval(1). This file parses the options; lib/traineval_run.c
+ * See train-eval(1). This file parses the options; lib/train/traineval_run.c
  * checks them, loads and tokenises the task once and streams the records,
- * and lib/traineval.c trains one configuration. */
+ * and lib/train/traineval.c trains one configuration. */
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "traineval_run.h"
-#include "util.h"
+#include "util/cli.h"
+#include "train/traineval_run.h"
+#include "util/util.h"
 
 static void usage(void)
 {

@@ -1,11 +1,11 @@
 /* transfer -- carry evaluated PEFT configurations to other tasks and other
  * models as configuration records for train-eval. See transfer(1); the
- * logic lives in lib/transfer.c. */
+ * logic lives in lib/search/transfer.c. */
 #include <stdio.h>
 
-#include "cli.h"
-#include "transfer.h"
-#include "util.h"
+#include "util/cli.h"
+#include "search/transfer.h"
+#include "util/util.h"
 
 static void usage(void)
 {

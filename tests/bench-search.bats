@@ -46,7 +46,7 @@ EOF
         fail "grid HV $hv != $want (maxhv.tsv)"
 }
 
-@test "bench-search: AutoPEFT evaluator's params equal space-gen --params (lib/peft.h)" {
+@test "bench-search: AutoPEFT evaluator's params equal space-gen --params (lib/config/peft.h)" {
     space-gen --layers 12 --hidden 768 --heads 12 >"$BATS_TEST_TMPDIR/s.tsv"
     run --separate-stderr bash -c "set -o pipefail; space-gen --space '$BATS_TEST_TMPDIR/s.tsv' --sample 200 --seed 3 --params |
         awk -f '$EV/common.awk' -f '$EV/autopeft.awk'"

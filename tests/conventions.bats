@@ -53,3 +53,34 @@ tools() { for s in "$ROOT"/bin/*.c; do basename "$s" .c; done; }
     [ "$status" -eq 2 ]
     [[ "$stderr" == "pareto: unknown option '--rank=1'"* ]]
 }
+
+# The folders of lib/ are layers (README "Layout"): a folder includes only
+# the folders below it, so the search tools never reach the engine, and the
+# engine never reaches the search or the training loop.
+@test "lib/ layers: each folder includes only the folders below it" {
+    declare -A below=(
+        [util]=""
+        [data]="util"
+        [config]="util data"
+        [engine]="util config"
+        [search]="util data config"
+        [train]="util data config engine"
+    )
+    n=0
+    for d in "$ROOT"/lib/*/; do
+        d=$(basename "$d")
+        [ -n "${below[$d]+x}" ] || fail "lib/$d: a folder that README's layout does not name"
+        for f in "$ROOT"/lib/$d/*.[ch]; do
+            while IFS= read -r inc; do
+                n=$((n + 1))
+                [[ "$inc" == */* ]] || fail "${f#$ROOT/}: '#include \"$inc\"' has no folder"
+                to=${inc%%/*}
+                [ "$to" = "$d" ] && continue
+                [[ " ${below[$d]} " == *" $to "* ]] ||
+                    fail "${f#$ROOT/}: includes $inc, but lib/$d may include only: ${below[$d]:-nothing}"
+            done < <(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f")
+        done
+    done
+    [ "$n" -gt 100 ] || fail "only $n includes seen"
+    [ -z "$(ls "$ROOT"/lib/*.[ch] 2>/dev/null)" ] || fail "files at the top of lib/: $(ls "$ROOT"/lib/*.[ch])"
+}

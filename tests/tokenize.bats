@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# tokenize(1): the filter around lib/wordpiece (whose exactness against the
+# tokenize(1): the filter around lib/data/wordpiece (whose exactness against the
 # Hugging Face peers is checked by tests/unit/test_wordpiece.c).
 bats_require_minimum_version 1.5.0
 load test_helper

@@ -208,6 +208,17 @@ bad() { # bad EXPECTED-MESSAGE-PART CMD...: exit 1, message on stderr, no record
     bad "c.tsv:2: column 'sa': size -4 is negative" te "$BATS_TEST_TMPDIR/c.tsv"
 }
 
+@test "bad input: a second input whose header has the same columns in another order" {
+    # Records are copied column by column under the first input's header, so
+    # the same width is not enough: each name must be in its place.
+    printf 'sa\tid\tpa\tpt\tlora\tl0\tl1\n0\tx\t0\t0\t0\t1\t1\n' > "$BATS_TEST_TMPDIR/swapped.tsv"
+    run --separate-stderr te --epochs 0 "$FIX/cfg.tsv" "$BATS_TEST_TMPDIR/swapped.tsv"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == *"swapped.tsv:1: header differs from the first input's"* ]]
+    # the first input's records streamed out whole; nothing of the second
+    [ "$(printf '%s\n' "$output" | col id | tr '\n' ' ')" = "head mods " ]
+}
+
 @test "bad input: a layer flag that is not 0 or 1" {
     printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\nx\t4\t0\t0\t0\t1\t2\n' > "$BATS_TEST_TMPDIR/c.tsv"
     bad "c.tsv:2: column 'l1'" te "$BATS_TEST_TMPDIR/c.tsv"

@@ -8,7 +8,7 @@
  * parameter count is positive, and hfconfig_save writes a file that
  * hfconfig_load reads back to the same config. */
 #include "fuzz.h"
-#include "hfconfig.h"
+#include "config/hfconfig.h"
 
 static fuzz_tmp tmp;
 

@@ -1,5 +1,5 @@
 /* fuzz_history.c -- libFuzzer harness: the evaluation-history reader of
- * propose(1) (history_read in lib/propose.c), against a fixed space.
+ * propose(1) (history_read in lib/search/propose.c), against a fixed space.
  *
  * The input is the whole history file (TSV). The space (SPACE below: the
  * tiny model of examples/tiny.space plus prefix tuning, a log-scaled number
@@ -12,8 +12,8 @@
 #include <math.h>
 
 #include "fuzz.h"
-#include "objectives.h"
-#include "propose.h"
+#include "search/objectives.h"
+#include "search/propose.h"
 
 static const char SPACE[] =
     "name\tkind\tvalues\trole\n"

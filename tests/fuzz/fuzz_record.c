@@ -9,7 +9,7 @@
  * before (and than the header: a lone CR ends a line too), and without
  * REC_RAGGED a record has as many fields as the header. */
 #include "fuzz.h"
-#include "record.h"
+#include "data/record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

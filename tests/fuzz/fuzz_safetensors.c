@@ -7,7 +7,7 @@
  * the conversions are then run into buffers of exactly numel elements, so
  * ASan catches any read or write past either side. */
 #include "fuzz.h"
-#include "safetensors.h"
+#include "engine/safetensors.h"
 
 static fuzz_tmp tmp;
 

@@ -7,7 +7,7 @@
  * their levels, their neighbours are valid, encode/decode stays in range,
  * and the parameter count of a space with params is not negative. */
 #include "fuzz.h"
-#include "space.h"
+#include "search/space.h"
 
 static fuzz_tmp in, out;
 

@@ -10,7 +10,7 @@
  * type ids are 0 or 1, and the same text encodes the same way twice (the
  * tokenizer's reused scratch buffers do not leak state between calls). */
 #include "fuzz.h"
-#include "wordpiece.h"
+#include "data/wordpiece.h"
 
 #define MAXLEN_MAX 66
 

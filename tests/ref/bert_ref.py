@@ -1,9 +1,9 @@
 """bert_ref.py -- from-scratch PyTorch reference for the autopeft BERT engine.
 
 Hugging Face BertModel semantics written out by hand (transformers is not
-installed), plus the AutoPEFT modules exactly as lib/bert.h specifies them.
+installed), plus the AutoPEFT modules exactly as lib/engine/bert.h specifies them.
 Parameters live in a flat dict {name: tensor} using the CONTRACT names of
-lib/bert.h (no "bert." prefix); the model is a pure function of that dict,
+lib/engine/bert.h (no "bert." prefix); the model is a pure function of that dict,
 which makes gradcheck and the golden-file generator straightforward.
 
   embeddings   LN(word[ids] + pos[0..T-1] + type[tt])            (+dropout)
@@ -74,7 +74,7 @@ class Config:
 
 
 class Peft:
-    """A PEFT configuration (mirrors peft_config in lib/peft.h)."""
+    """A PEFT configuration (mirrors peft_config in lib/config/peft.h)."""
 
     def __init__(self, n_layers, sa=0, pa=0, pt=0, lora=0, lora_alpha=8.0,
                  prefix_mid=800, full=False, layers=None):

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Golden values for lib/ehvi.c: expected hypervolume improvement (2
+"""Golden values for lib/search/ehvi.c: expected hypervolume improvement (2
 objectives, minimised) by direct numerical integration with scipy.
 
 EHVI(P, r, mu, sigma) = E[HVI(z)], z_k ~ N(mu_k, sigma_k^2) independent,

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Golden hypervolume cases for pareto(1) / lib/pareto.c.
+"""Golden hypervolume cases for pareto(1) / lib/search/pareto.c.
 
 Run with Debian's Python (python3-deap, python3-optuna 3.1):
 

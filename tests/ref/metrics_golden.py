@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Golden values for lib/metrics.c, computed by scikit-learn and SciPy.
+"""Golden values for lib/data/metrics.c, computed by scikit-learn and SciPy.
 
 Run with Debian's interpreter (python3-sklearn 1.2, python3-scipy 1.10):
 

@@ -2,9 +2,9 @@
 """safetensors_check.py -- read a safetensors file by hand (json + numpy) and
 print one TSV line per tensor: name, dtype, shape, sum, sum of |x|.
 
-Independent of lib/safetensors.c; used to cross-check files written by the C
+Independent of lib/engine/safetensors.c; used to cross-check files written by the C
 code (st_write) and by tests/ref/*.py. Besides the format itself it enforces
-the rules of the reference (Rust) reader that lib/safetensors.c relaxes:
+the rules of the reference (Rust) reader that lib/engine/safetensors.c relaxes:
 data_offsets, sorted by begin, must be contiguous from 0 and cover the whole
 data area (checked with --strict; a violation exits 1).
 

@@ -8,9 +8,9 @@
  * compared with the analytic gradient. Tolerance per tensor: atol 2e-4 +
  * rtol 1e-2 * max|grad| over the tensor (float32 loss rounding ~1e-7 gives
  * ~1e-5 of noise; measured differences are printed). */
-#include "bert.h"
+#include "engine/bert.h"
 #include "check.h"
-#include "ops.h"
+#include "engine/ops.h"
 
 #include <stdlib.h>
 #include <string.h>

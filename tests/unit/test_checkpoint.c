@@ -1,12 +1,12 @@
-/* test_checkpoint.c -- a bert_model to disk and back (lib/checkpoint.c):
+/* test_checkpoint.c -- a bert_model to disk and back (lib/engine/checkpoint.c):
  * save/load round trips (bit-identical in F32, rounding-close in F16 and
  * BF16), the trained modules alone (bert_save_modules, bert_opts.modules),
  * the PEFT metadata, a pretrained encoder's metadata (bert_save_encoder)
  * and the num_labels that config.json records (bert_set_config_labels). */
-#include "bert.h"
+#include "engine/bert.h"
 #include "check.h"
-#include "checkpoint.h"
-#include "hfconfig.h"
+#include "engine/checkpoint.h"
+#include "config/hfconfig.h"
 
 #include <stdlib.h>
 #include <string.h>

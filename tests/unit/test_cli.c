@@ -1,10 +1,10 @@
-/* test_cli.c -- cli_getopt (lib/cli.c): the spellings every tool accepts,
+/* test_cli.c -- cli_getopt (lib/util/cli.c): the spellings every tool accepts,
  * and the shared outcomes (help, version, missing value, unknown option),
  * which exit, so they run in a child whose stdout, stderr and status are
  * checked. */
 #include "check.h"
-#include "cli.h"
-#include "util.h"
+#include "util/cli.h"
+#include "util/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,8 +5,8 @@
  * to the hidden size, modules in at least one layer). */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "configrec.h"
-#include "util.h"
+#include "config/configrec.h"
+#include "util/util.h"
 
 #include <stdlib.h>
 #include <string.h>

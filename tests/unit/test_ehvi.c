@@ -1,4 +1,4 @@
-/* test_ehvi.c -- exact EHVI (lib/ehvi.c) against
+/* test_ehvi.c -- exact EHVI (lib/search/ehvi.c) against
  *   1. golden values from numerical integration with scipy
  *      (tests/ref/ehvi_golden.py -> tests/golden/ehvi/cases.txt), 2-D and
  *      1-D (one objective known exactly);
@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "ehvi.h"
-#include "pareto.h"
-#include "util.h"
+#include "search/ehvi.h"
+#include "search/pareto.h"
+#include "util/util.h"
 
 #ifndef GOLDEN_DIR
 #define GOLDEN_DIR "tests/golden/ehvi"

@@ -11,8 +11,8 @@
  * float32, the reference float64; measured values are printed). The
  * export files themselves are compared byte for byte with a fresh export
  * by tests/export.bats. */
-#include "bert.h"
-#include "checkpoint.h"
+#include "engine/bert.h"
+#include "engine/checkpoint.h"
 #include "check.h"
 
 #include <dirent.h>

@@ -18,10 +18,10 @@
  *   adamw_losses:  atol 2e-5 + rtol 2e-5 * max|ref|   (measured <= 9.6e-7)
  * Every trainable tensor of the engine must have a grad.NAME and every
  * grad.NAME must be a trainable tensor of the engine. */
-#include "bert.h"
-#include "checkpoint.h"
+#include "engine/bert.h"
+#include "engine/checkpoint.h"
 #include "check.h"
-#include "ops.h"
+#include "engine/ops.h"
 
 #include <dirent.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* test_gp.c -- lib/gp.c against a direct dense computation (naive loops,
+/* test_gp.c -- lib/search/gp.c against a direct dense computation (naive loops,
  * no LAPACK): log marginal likelihood and posterior mean/variance; analytic
  * gradients of the LML and of the log prior against central finite
  * differences; the kriging-believer Cholesky update against a refactor
@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "gp.h"
-#include "util.h"
+#include "search/gp.h"
+#include "util/util.h"
 
 #define LOG2PI 1.83787706640934548356
 

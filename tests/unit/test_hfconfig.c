@@ -1,8 +1,8 @@
 /* test_hfconfig.c -- config.json parsing (defaults, num_labels rules,
  * every validation error naming the file), and save/load round trip. */
 #include "check.h"
-#include "hfconfig.h"
-#include "util.h"
+#include "config/hfconfig.h"
+#include "util/util.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>

@@ -1,12 +1,12 @@
-/* test_metrics.c -- lib/metrics.c against scikit-learn / SciPy golden values
+/* test_metrics.c -- lib/data/metrics.c against scikit-learn / SciPy golden values
  * (tests/golden/metrics/{classification,regression}.tsv, written by tests/ref/metrics_golden.py).
  * Every value must agree within 1e-12 relative; a NaN in the golden file
  * must be NaN here; an exact 0 must be an exact 0. Run from the repo root
  * (as `make check` does) or set METRICS_GOLDEN to the directory. */
 #include "check.h"
-#include "metrics.h"
-#include "record.h"
-#include "util.h"
+#include "data/metrics.h"
+#include "data/record.h"
+#include "util/util.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -10,7 +10,7 @@
  * the truncation error e^2/6 f''' is ~1e-5 for these inputs; measured
  * differences are 2e-6..7e-5). */
 #include "check.h"
-#include "ops.h"
+#include "engine/ops.h"
 
 #include <stdlib.h>
 #include <string.h>

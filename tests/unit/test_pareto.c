@@ -1,4 +1,4 @@
-/* test_pareto.c -- lib/pareto.c and lib/objectives.c.
+/* test_pareto.c -- lib/search/pareto.c and lib/search/objectives.c.
  *
  * - hypervolume (d = 1..5) against an exact brute force: the cell
  *   decomposition of the coordinate grid (every cell whose lower corner is
@@ -14,10 +14,10 @@
  * - timings of the hypervolume on 3-5 D fronts (printed). */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "objectives.h"
-#include "pareto.h"
-#include "record.h"
-#include "util.h"
+#include "search/objectives.h"
+#include "search/pareto.h"
+#include "data/record.h"
+#include "util/util.h"
 
 #include <math.h>
 #include <stdlib.h>

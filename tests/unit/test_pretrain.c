@@ -1,4 +1,4 @@
-/* test_pretrain.c -- lib/pretrain.c.
+/* test_pretrain.c -- lib/train/pretrain.c.
  * 1. Masking statistics over many sequences: the chosen fraction of the
  *    maskable tokens (0.15), the 80/10/10 split, specials never chosen and
  *    never drawn as random replacements, labels = original ids, at least one
@@ -13,8 +13,8 @@
  *    and the masked-token accuracy above 90% (about 1 s without sanitizers;
  *    the time is printed, not asserted). */
 #include "check.h"
-#include "pretrain.h"
-#include "util.h"
+#include "train/pretrain.h"
+#include "util/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* test_propose.c -- behaviour of the proposal logic (lib/propose.c):
+/* test_propose.c -- behaviour of the proposal logic (lib/search/propose.c):
  * deterministic for a seed; never proposes a configuration of the history
  * (ok or error rows) or twice in a batch; error rows are not fitted;
  * stops when the space runs out; exact params objective; and on a small
@@ -10,11 +10,11 @@
 #include <string.h>
 
 #include "check.h"
-#include "objectives.h"
-#include "pareto.h"
-#include "propose.h"
-#include "space.h"
-#include "util.h"
+#include "search/objectives.h"
+#include "search/pareto.h"
+#include "search/propose.h"
+#include "search/space.h"
+#include "util/util.h"
 
 static space *small_model_space(int hidden, int layers)
 {

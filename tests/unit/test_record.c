@@ -2,8 +2,8 @@
  * numbers, headers, streaming, and the writer's refusal to corrupt TSV. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "record.h"
-#include "util.h"
+#include "data/record.h"
+#include "util/util.h"
 
 #include <stdlib.h>
 #include <string.h>

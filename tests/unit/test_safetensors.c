@@ -2,8 +2,8 @@
  * F16/BF16 conversion against an independent formula, and every kind of
  * corrupt file producing a message that names the file (and tensor). */
 #include "check.h"
-#include "safetensors.h"
-#include "util.h"
+#include "engine/safetensors.h"
+#include "util/util.h"
 
 #include <dirent.h>
 #include <math.h>

@@ -1,15 +1,15 @@
 /* test_space.c -- search space files, encoding, validity, neighbours,
- * sampling, parameter counts, grid and identity (lib/space.h). */
+ * sampling, parameter counts, grid and identity (lib/search/space.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "check.h"
-#include "peft.h"
-#include "record.h"
-#include "space.h"
-#include "util.h"
+#include "config/peft.h"
+#include "data/record.h"
+#include "search/space.h"
+#include "util/util.h"
 
 static char tmpdir[256];
 static int ntmp = 0;

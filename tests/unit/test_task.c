@@ -1,11 +1,11 @@
-/* test_task.c -- lib/task.c: GLUE task table, format detection on both
+/* test_task.c -- lib/data/task.c: GLUE task table, format detection on both
  * kinds of file, label mapping per format, every load error (with its
  * FILE:LINE), custom tasks, deterministic stratified subsets and dev splits,
  * and scoring. Fixtures are written to a fresh temporary directory. */
 #include "check.h"
-#include "metrics.h"
-#include "task.h"
-#include "util.h"
+#include "data/metrics.h"
+#include "data/task.h"
+#include "util/util.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -6,9 +6,9 @@
  * r->ok == 0 with a message instead of exiting. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "checkpoint.h"
-#include "traineval.h"
-#include "util.h"
+#include "engine/checkpoint.h"
+#include "train/traineval.h"
+#include "util/util.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,9 +6,9 @@
  * whole-file reader, the index shuffle. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "hash.h"
-#include "hashset.h"
-#include "util.h"
+#include "util/hash.h"
+#include "util/hashset.h"
+#include "util/util.h"
 
 #include <dirent.h>
 #include <sys/wait.h>

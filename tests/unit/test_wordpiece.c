@@ -1,4 +1,4 @@
-/* test_wordpiece.c -- lib/wordpiece.c.
+/* test_wordpiece.c -- lib/data/wordpiece.c.
  * 1. A tiny vocabulary written by the test (always runs): vocab loading and
  *    errors, greedy longest match, accents, CJK, emoji, control characters,
  *    whitespace, long words, empty strings, Unicode punctuation, final sigma,
@@ -9,9 +9,9 @@
  *    tokenizers.js, cross-checked with a Python port of BertTokenizer) must
  *    match exactly: tokens, ids and type ids. */
 #include "check.h"
-#include "record.h"
-#include "util.h"
-#include "wordpiece.h"
+#include "data/record.h"
+#include "util/util.h"
+#include "data/wordpiece.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
 # Objectives: score (max) and params (min). Columns sa, pa, pt (sizes,
 # 0 = off) and l0..l{L-1} (1 = layer kept). H=768, L=12 by default.
 #
-#   params = exact added parameters, as lib/peft.h counts them:
+#   params = exact added parameters, as lib/config/peft.h counts them:
 #            sum over kept layers of [sa>0](2H sa + sa + H) + [pa>0](2H pa + pa + H)
 #                                   + [pt>0](2H pt)
 #   score  = 0.50 + 0.38 (1 - exp(-C/25)) + 0.015 [sa>0 and pa>0]
