@@ -230,6 +230,16 @@ bad() { # bad EXPECTED-MESSAGE-PART CMD...: exit 1, message on stderr, no record
         --label label --train "$FIX/train.tsv" --dev "$FIX/dev.tsv" "$FIX/cfg.tsv"
 }
 
+@test "bad input: a truncated model.safetensors is one error before any training, not a record per configuration" {
+    cp -r "$FIX/model" "$BATS_TEST_TMPDIR/broken"
+    head -c 1000 "$FIX/model/model.safetensors" > "$BATS_TEST_TMPDIR/broken/model.safetensors"
+    run --separate-stderr train-eval -q --model "$BATS_TEST_TMPDIR/broken" --task custom --text-a sentence \
+        --label label --train "$FIX/train.tsv" --dev "$FIX/dev.tsv" "$FIX/cfg.tsv"
+    [ "$status" -eq 1 ]
+    [[ "$stderr" == "train-eval: $BATS_TEST_TMPDIR/broken/model.safetensors: header length "*"goes beyond the end of the file (1000 bytes)" ]]
+    [ -z "$output" ]
+}
+
 @test "real GLUE RTE (HF export) evaluates as loaded on a random model" {
     require_shared data/glue/RTE/validation.tsv
     require_shared models/bert-base-uncased/vocab.txt

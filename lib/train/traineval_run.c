@@ -15,6 +15,7 @@
 
 #include "util/blas.h"
 #include "engine/checkpoint.h"
+#include "engine/safetensors.h"
 #include "config/configrec.h"
 #include "config/hfconfig.h"
 #include "data/record.h"
@@ -227,6 +228,17 @@ void traineval_run(const traineval_opts *a, char *const *files, int nfiles)
     bert_config bc;
     if (hfconfig_load(cfg_path, &bc, err, sizeof err) < 0)
         die(EXIT_BADINPUT, "%s", err);
+    /* The weights file's header and tensor table, checked once here: a
+     * broken or unreadable checkpoint is one error before any training, not
+     * an error record for every configuration. */
+    {
+        char *w_path = dir_file(o.model_dir, "model.safetensors");
+        st_file *wf = st_open(w_path, err, sizeof err);
+        if (!wf)
+            die(EXIT_BADINPUT, "%s", err);
+        st_close(wf);
+        free(w_path);
+    }
     if (!max_len_set && o.max_len > bc.max_position)
         o.max_len = bc.max_position;
     if (o.max_len > bc.max_position)
