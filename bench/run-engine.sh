@@ -4,9 +4,9 @@
 # PyTorch reference (bench/torch_step.py), same shapes, same OpenBLAS.
 # Not part of `make check`.
 #
-#   bench/run-engine.sh                 shapes a,b; threads 1,2; 3 rounds for
-#                                       a, 2 for b; writes the engine section
-#                                       of bench/RESULTS.md
+#   bench/run-engine.sh                 shapes a,b,c,m; threads 1,2; 3 rounds
+#                                       for a, c and m, 2 for b; writes the
+#                                       engine section of bench/RESULTS.md
 #   bench/run-engine.sh --quick         shape a, 1 round, 1 timed step, no RESULTS.md
 #
 # Each round runs, for every thread count, the C program and the PyTorch
@@ -22,7 +22,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 PYTHON="${PYTHON:-/usr/bin/python3}"
 B="${B:-build}"
-SHAPES=a,b
+SHAPES=a,b,c,m
 THREADS="1 2"
 ROUNDS_A=3
 ROUNDS_B=2
@@ -38,9 +38,11 @@ usage() {
     cat <<EOF
 Usage: bench/run-engine.sh [OPTIONS]
   --quick           shape a, 1 round, warm-up 1, 1 timed step; no RESULTS.md
-  --shapes LIST     a, b or a,b (default a,b)
+  --shapes LIST     comma-separated, of a, b, c (PEFT on the embedded
+                    default's encoder) and m (MLM pretraining of that
+                    encoder) (default a,b,c,m)
   --threads LIST    space- or comma-separated thread counts (default "1 2")
-  --rounds-a N      interleaved C/PyTorch rounds for shape a (default 3)
+  --rounds-a N      interleaved C/PyTorch rounds for shapes a, c, m (default 3)
   --rounds-b N      rounds for shape b (default 2)
   --batch-b N       batch of shape b (default 8)
   --warmup N        untimed steps per process (default 2; shape b: N/2, >= 1)
@@ -106,7 +108,7 @@ run_t() {
 }
 for s in ${SHAPES//,/ }; do
     case "$s" in
-        a) R="$ROUNDS_A" ;;
+        a | c | m) R="$ROUNDS_A" ;;
         b) R="$ROUNDS_B" ;;
         *) echo "run-engine.sh: unknown shape '$s'" >&2; exit 2 ;;
     esac
@@ -190,7 +192,11 @@ L.append("Written by `bench/run-engine.sh` on %s. One training step = forward + 
          "16 in every layer, frozen backbone, AutoPEFT classification head (2 labels), "
          "dropout 0.1, T = 128, vocabulary 30522 on both sides. Shape a: B 32, L 4, "
          "H 256, 4 heads, I 1024. Shape b (BERT-base): B %s, L 12, H 768, 12 heads, "
-         "I 3072." % (E["DATE0"], E["BATCH_B"]))
+         "I 3072. Shape c: the embedded default's encoder (data/encoder/config.json: "
+         "L 4, H 128, 4 heads, I 512, vocabulary 8006), B 32, T 48, the same PEFT "
+         "step. Shape m: that encoder pretrained by MLM as pretrain(1) does (full "
+         "training, tied decoder on the 7 labelled positions of each sequence of "
+         "48, no adapter), B 32, T 48." % (E["DATE0"], E["BATCH_B"]))
 L.append("")
 L.append("Machine: %s CPUs, %s (flags: %s); load average %s at the start, %s at the "
          "end (other jobs were sharing the machine). OPENBLAS_CORETYPE %s on both "
