@@ -713,6 +713,16 @@ OPS_INLINE void softmax_row(float *a, const int *mask, int pt, int S)
 }
 
 /* ---- the public row-wise kernels: the _k kernels above over row ranges */
+void ops_zero(float *p, long n)
+{
+    PAR_RANGE(n, 64, 0.25, memset(p + lo, 0, sizeof(float) * (size_t)(hi - lo)));
+}
+
+void ops_copy(float *dst, const float *src, long n)
+{
+    PAR_RANGE(n, 64, 0.25, memcpy(dst + lo, src + lo, sizeof(float) * (size_t)(hi - lo)));
+}
+
 void embed_forward(float *out, const int *ids, const int *tids, const float *wte,
                    const float *wpe, const float *wtt, int B, int T, int H)
 {

@@ -30,6 +30,10 @@
  * OpenBLAS to 1 thread. ops_threads: the engine's thread count (1 if unset). */
 void ops_set_threads(int n);
 int ops_threads(void);
+/* p[0..n) = 0; dst[0..n) = src[0..n) (no overlap): memset / memcpy split
+ * over the engine's threads. */
+void ops_zero(float *p, long n);
+void ops_copy(float *dst, const float *src, long n);
 
 /* out (B,T,H) = wte[ids] + wpe[t] + wtt[tids]; tids may be NULL (= 0). */
 void embed_forward(float *out, const int *ids, const int *tids, const float *wte,
