@@ -213,7 +213,7 @@ L.append("- C: `%s`" % E["C_INFO"])
 L.append("- PyTorch: `%s`" % E["TORCH_INFO"])
 L.append("")
 L.append("Commands (`%s`; each round runs both sides back to back for each thread "
-         "count, alternating which goes first; %s round(s) for shape a, %s for b):"
+         "count, alternating which goes first; %s round(s) for shapes a, c and m, %s for b):"
          % (E["CMDLINE"].strip(), E["ROUNDS_A"], E["ROUNDS_B"]))
 L.append("")
 L.append("    bench/train_step --threads N --shapes S --batch-b %s --warmup %s --reps %s"
@@ -227,7 +227,9 @@ L.append("Each program reports the median of its timed steps (shape b: warm-up "
          "time (all threads); the tables give the median over rounds. With the "
          "machine oversubscribed, wall time mostly measures the scheduler: CPU time "
          "is the steadier measure of the work each side does (with 2 threads it "
-         "also counts OpenBLAS threads spinning at barriers).")
+         "also counts threads spinning at barriers: PyTorch's and OpenBLAS's, or "
+         "libgomp's in the C engine, which runs OpenBLAS single-threaded inside its "
+         "own OpenMP threads).")
 L.append("")
 L.append("| shape | threads | batch | C wall s | PyTorch wall s | PyTorch/C wall "
          "| C CPU s | PyTorch CPU s | PyTorch/C CPU | C tokens/s (wall) |")
