@@ -196,14 +196,6 @@ double space_params_pct(const space *s, const int *levels)
 
 /* ---- identity ---- */
 
-static uint64_t mix64(uint64_t z)
-{
-    z += 0x9e3779b97f4a7c15ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 uint64_t space_hash(const space *s, const int *levels)
 {
     uint64_t h = 0;
@@ -211,9 +203,9 @@ uint64_t space_hash(const space *s, const int *levels)
         uint64_t x = fnv1a_str(FNV1A_INIT, s->dims[d].name);
         x = fnv1a_str(x, "=");
         x = fnv1a_str(x, s->dims[d].labels[levels[d]]);
-        h += mix64(x);
+        h += hash_mix64(x);
     }
-    return mix64(h);
+    return hash_mix64(h);
 }
 
 void space_id(const space *s, const int *levels, char *buf, size_t n)

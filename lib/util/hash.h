@@ -36,4 +36,15 @@ static inline uint64_t fnv1a_str(uint64_t h, const char *s)
     return h;
 }
 
+/* splitmix64's output function of z + the golden-ratio increment: a 64-bit
+ * mixer (Steele, Lea, Flood 2014). rng_seed draws seeds with it, and
+ * space_hash mixes its per-dimension hashes with it. */
+static inline uint64_t hash_mix64(uint64_t z)
+{
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
 #endif

@@ -1,6 +1,7 @@
 /* util.c -- see util.h */
 #define _XOPEN_SOURCE 700
 #include "util/util.h"
+#include "util/hash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -223,10 +224,9 @@ char *id_path(const char *tmpl, const char *id, int join)
 
 static uint64_t splitmix64(uint64_t *x)
 {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    uint64_t z = hash_mix64(*x);
+    *x += 0x9e3779b97f4a7c15ULL;
+    return z;
 }
 
 void rng_seed(rng_t *r, uint64_t seed)
