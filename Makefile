@@ -23,8 +23,10 @@ endif
 ifeq ($(SANITIZE),1)
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
-ALL_CFLAGS  = -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -Ilib $(CPPFLAGS) $(CFLAGS) $(SANFLAGS)
-ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+# The engine runs its threads in OpenMP (lib/engine/ops.c, ops_set_threads).
+OMPFLAGS ?= -fopenmp
+ALL_CFLAGS  = -std=c11 $(WARN) -D_POSIX_C_SOURCE=200809L -Ilib $(CPPFLAGS) $(CFLAGS) $(OMPFLAGS) $(SANFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(OMPFLAGS) $(SANFLAGS)
 LDLIBS  ?= -lcsv -lcjson -lutf8proc -lgsl -llbfgs -llapacke -lopenblas -lm -lpthread
 
 B = build
@@ -66,6 +68,8 @@ $(B)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) $(B)/.flags
 # a final "N passed, N failed" summary.
 check: all
 	@ASAN_OPTIONS=allocator_may_return_null=1 sh tests/run-unit $(TESTS)
+	@# the golden tests again with the engine on 2 threads (ops_set_threads)
+	@AUTOPEFT_THREADS=2 ASAN_OPTIONS=allocator_may_return_null=1 sh tests/run-unit $(B)/tests/test_golden
 	@# Tools end on errors through exit(), with their buffers still live in
 	@# registers, so LeakSanitizer would report them; leaks are checked in the
 	@# unit tests, memory errors and undefined behaviour everywhere.

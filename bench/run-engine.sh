@@ -4,9 +4,9 @@
 # PyTorch reference (bench/torch_step.py), same shapes, same OpenBLAS.
 # Not part of `make check`.
 #
-#   bench/run-engine.sh                 shapes a,b; threads 1,2; 3 rounds for
-#                                       a, 2 for b; writes the engine section
-#                                       of bench/RESULTS.md
+#   bench/run-engine.sh                 shapes a,b,c,m; threads 1,2; 3 rounds
+#                                       for a, c and m, 2 for b; writes the
+#                                       engine section of bench/RESULTS.md
 #   bench/run-engine.sh --quick         shape a, 1 round, 1 timed step, no RESULTS.md
 #
 # Each round runs, for every thread count, the C program and the PyTorch
@@ -22,7 +22,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 PYTHON="${PYTHON:-/usr/bin/python3}"
 B="${B:-build}"
-SHAPES=a,b
+SHAPES=a,b,c,m
 THREADS="1 2"
 ROUNDS_A=3
 ROUNDS_B=2
@@ -38,9 +38,11 @@ usage() {
     cat <<EOF
 Usage: bench/run-engine.sh [OPTIONS]
   --quick           shape a, 1 round, warm-up 1, 1 timed step; no RESULTS.md
-  --shapes LIST     a, b or a,b (default a,b)
+  --shapes LIST     comma-separated, of a, b, c (PEFT on the embedded
+                    default's encoder) and m (MLM pretraining of that
+                    encoder) (default a,b,c,m)
   --threads LIST    space- or comma-separated thread counts (default "1 2")
-  --rounds-a N      interleaved C/PyTorch rounds for shape a (default 3)
+  --rounds-a N      interleaved C/PyTorch rounds for shapes a, c, m (default 3)
   --rounds-b N      rounds for shape b (default 2)
   --batch-b N       batch of shape b (default 8)
   --warmup N        untimed steps per process (default 2; shape b: N/2, >= 1)
@@ -106,7 +108,7 @@ run_t() {
 }
 for s in ${SHAPES//,/ }; do
     case "$s" in
-        a) R="$ROUNDS_A" ;;
+        a | c | m) R="$ROUNDS_A" ;;
         b) R="$ROUNDS_B" ;;
         *) echo "run-engine.sh: unknown shape '$s'" >&2; exit 2 ;;
     esac
@@ -190,7 +192,11 @@ L.append("Written by `bench/run-engine.sh` on %s. One training step = forward + 
          "16 in every layer, frozen backbone, AutoPEFT classification head (2 labels), "
          "dropout 0.1, T = 128, vocabulary 30522 on both sides. Shape a: B 32, L 4, "
          "H 256, 4 heads, I 1024. Shape b (BERT-base): B %s, L 12, H 768, 12 heads, "
-         "I 3072." % (E["DATE0"], E["BATCH_B"]))
+         "I 3072. Shape c: the embedded default's encoder (data/encoder/config.json: "
+         "L 4, H 128, 4 heads, I 512, vocabulary 8006), B 32, T 48, the same PEFT "
+         "step. Shape m: that encoder pretrained by MLM as pretrain(1) does (full "
+         "training, tied decoder on the 7 labelled positions of each sequence of "
+         "48, no adapter), B 32, T 48." % (E["DATE0"], E["BATCH_B"]))
 L.append("")
 L.append("Machine: %s CPUs, %s (flags: %s); load average %s at the start, %s at the "
          "end (other jobs were sharing the machine). OPENBLAS_CORETYPE %s on both "
@@ -207,7 +213,7 @@ L.append("- C: `%s`" % E["C_INFO"])
 L.append("- PyTorch: `%s`" % E["TORCH_INFO"])
 L.append("")
 L.append("Commands (`%s`; each round runs both sides back to back for each thread "
-         "count, alternating which goes first; %s round(s) for shape a, %s for b):"
+         "count, alternating which goes first; %s round(s) for shapes a, c and m, %s for b):"
          % (E["CMDLINE"].strip(), E["ROUNDS_A"], E["ROUNDS_B"]))
 L.append("")
 L.append("    bench/train_step --threads N --shapes S --batch-b %s --warmup %s --reps %s"
@@ -221,7 +227,9 @@ L.append("Each program reports the median of its timed steps (shape b: warm-up "
          "time (all threads); the tables give the median over rounds. With the "
          "machine oversubscribed, wall time mostly measures the scheduler: CPU time "
          "is the steadier measure of the work each side does (with 2 threads it "
-         "also counts OpenBLAS threads spinning at barriers).")
+         "also counts threads spinning at barriers: PyTorch's and OpenBLAS's, or "
+         "libgomp's in the C engine, which runs OpenBLAS single-threaded inside its "
+         "own OpenMP threads).")
 L.append("")
 L.append("| shape | threads | batch | C wall s | PyTorch wall s | PyTorch/C wall "
          "| C CPU s | PyTorch CPU s | PyTorch/C CPU | C tokens/s (wall) |")

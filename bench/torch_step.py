@@ -13,7 +13,12 @@ Zen/Haswell there.
 
 Shapes: a = B 32, T 128, L 4, H 256, 4 heads, I 1024;
         b = BERT-base (L 12, H 768, 12 heads, I 3072, vocab 30522), B --batch-b
-            (default 8: B 32 takes tens of seconds per step on 2 cores), T 128.
+            (default 8: B 32 takes tens of seconds per step on 2 cores), T 128;
+        c = the embedded default's encoder (data/encoder/config.json: L 4,
+            H 128, 4 heads, I 512, vocab 8006, 64 positions), B 32, T 48;
+        m = shape c pretrained with MLM (full training, tied decoder, 7 of
+            48 positions labelled per sequence). As the C engine does, the
+            decoder runs only on the labelled rows (the MLM transform on all).
 Prints a TSV header and one line per shape: shape, threads, batch, seq,
 median_seconds, tokens_per_second, blas, coretype, cpu_seconds (median
 process CPU time of a step, all threads). The BLAS backend line(s)
@@ -72,9 +77,37 @@ def make_params(cfg, pc, gen):
     return P
 
 
+def make_params_mlm(cfg, pc, gen):
+    P = OrderedDict()
+    shapes = R.base_shapes(cfg, pooler=True) + R.head_shapes(cfg, "autopeft", "mlm")
+    for n, s in shapes:
+        if "LayerNorm.weight" in n:
+            t = torch.ones(s)
+        elif n.endswith("bias"):
+            t = torch.zeros(s)
+        else:
+            t = torch.randn(s, generator=gen) * 0.02
+        P[n] = t
+    return P
+
+
+MLM_PER_SEQ = 7
+
+
+def mlm_logits(P, cfg, pc, ids, tt, mask, sel):
+    """The MLM logits of the labelled rows sel (flat indices into B*T)."""
+    y = R.encoder(P, cfg, pc, ids, tt, mask, True)
+    t = R._gelu(R._lin(y, P, "cls.predictions.transform.dense"))
+    t = R._ln(t, P, "cls.predictions.transform.LayerNorm", cfg.layer_norm_eps)
+    t = t.reshape(-1, t.shape[-1])[sel]
+    return torch.nn.functional.linear(t, P["embeddings.word_embeddings.weight"],
+                                      P["cls.predictions.bias"])
+
+
 def bench(label, cfg, pc, B, T, warmup, reps, gen):
-    P = make_params(cfg, pc, gen)
-    names = R.trainable_names(P, cfg, pc, "autopeft", "cls")
+    mlm = label == "m"
+    P = make_params_mlm(cfg, pc, gen) if mlm else make_params(cfg, pc, gen)
+    names = R.trainable_names(P, cfg, pc, "autopeft", "mlm" if mlm else "cls")
     for n in names:
         P[n].requires_grad_(True)
     opt, sched = R.make_optimizer(P, names, 1e-4, 0.0, (0.9, 0.999), 1e-8, 0, 10 ** 6)
@@ -83,11 +116,19 @@ def bench(label, cfg, pc, B, T, warmup, reps, gen):
     tt = torch.zeros(B, T, dtype=torch.int64)
     mask = torch.ones(B, T, dtype=torch.int64)
     labels = torch.randint(0, cfg.num_labels, (B,), generator=gen)
+    if mlm:
+        sel = torch.cat([torch.randperm(T, generator=gen)[:MLM_PER_SEQ] + i * T
+                         for i in range(B)])
+        labels = torch.randint(0, cfg.vocab_size, (sel.numel(),), generator=gen)
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = R.loss_fn(R.forward(P, cfg, pc, "autopeft", "cls", ids, tt, mask,
-                                   training=True), labels, "cls")
+        if mlm:
+            loss = torch.nn.functional.cross_entropy(
+                mlm_logits(P, cfg, pc, ids, tt, mask, sel), labels)
+        else:
+            loss = R.loss_fn(R.forward(P, cfg, pc, "autopeft", "cls", ids, tt, mask,
+                                       training=True), labels, "cls")
         loss.backward()
         torch.nn.utils.clip_grad_norm_(tr, 1.0)
         opt.step()
@@ -138,11 +179,17 @@ def main():
                        max_position_embeddings=512, hidden_dropout_prob=0.1,
                        attention_probs_dropout_prob=0.1, num_labels=2), a.batch_b, 128),
     }
+    shapes["c"] = (R.Config(vocab_size=8006, hidden_size=128, num_hidden_layers=4,
+                            num_attention_heads=4, intermediate_size=512,
+                            max_position_embeddings=64, hidden_dropout_prob=0.1,
+                            attention_probs_dropout_prob=0.1, num_labels=2), 32, 48)
+    shapes["m"] = shapes["c"]
     print("shape\tthreads\tbatch\tseq\tmedian_seconds\ttokens_per_second\tblas\tcoretype\tcpu_seconds")
     for s in a.shapes.split(","):
         cfg, B, T = shapes[s]
-        pc = R.Peft(cfg.num_hidden_layers, sa=16)
-        warm, reps = (a.warmup, a.reps) if s == "a" else (max(1, a.warmup // 2), max(3, a.reps // 2 + 1))
+        pc = R.Peft(cfg.num_hidden_layers, full=True) if s == "m" else \
+            R.Peft(cfg.num_hidden_layers, sa=16)
+        warm, reps = (a.warmup, a.reps) if s != "b" else (max(1, a.warmup // 2), max(3, a.reps // 2 + 1))
         med, times, cmed = bench(s, cfg, pc, B, T, warm, reps, gen)
         print("%s\t%d\t%d\t%d\t%.4f\t%.1f\t%s\t%s\t%.4f"
               % (s, a.threads, B, T, med, B * T / med, blas, core, cmed))

@@ -3,15 +3,22 @@
  * two shapes of bench/torch_step.py, and print the same TSV columns plus the
  * achieved matmul GFLOP/s.
  *
- *   bench/train_step [--threads N] [--shapes a,b] [--batch-b 8]
+ *   bench/train_step [--threads N] [--shapes a,b,c,m] [--batch-b 8]
  *                    [--warmup 2] [--reps 5]
  *
- * Shapes (identical to torch_step.py; vocabulary 30522 on both sides):
- *   a: B 32, T 128, L 4,  H 256, 4 heads,  I 1024
- *   b: B --batch-b (8), T 128, L 12, H 768, 12 heads, I 3072 (BERT-base)
- * Both: serial adapter 16 in every layer, frozen backbone, AutoPEFT
- * classification head with 2 labels, dropout 0.1 (hidden and attention),
- * AdamW lr 1e-4, no weight decay, clip 1.0, all tokens real (no padding).
+ * Shapes (identical to torch_step.py):
+ *   a: B 32, T 128, L 4,  H 256, 4 heads,  I 1024, vocabulary 30522
+ *   b: B --batch-b (8), T 128, L 12, H 768, 12 heads, I 3072 (BERT-base),
+ *      vocabulary 30522
+ *   c: the embedded default's encoder (data/encoder/config.json): B 32, T 48,
+ *      L 4, H 128, 4 heads, I 512, vocabulary 8006, positions 64
+ *   m: shape c pretrained with masked-language modelling (what pretrain(1)
+ *      runs): full training, MLM head (decoder tied to the word embeddings),
+ *      7 of the 48 positions of each sequence labelled (15%), weight decay 0
+ * a, b, c: serial adapter 16 in every layer, frozen backbone, AutoPEFT
+ * classification head with 2 labels. All: dropout 0.1 (hidden and
+ * attention), AdamW lr 1e-4, no weight decay, clip 1.0, all tokens real (no
+ * padding). The engine's threads: ops_set_threads(--threads).
  * Warm-up steps are untimed; the median of the timed steps is printed.
  *
  * Output: header + one line per shape: shape, threads, batch, seq,
@@ -28,10 +35,13 @@
 #include <string.h>
 
 #include "engine/bert.h"
+#include "engine/ops.h"
 #include "util/util.h"
 
+#define MLM_PER_SEQ 7 /* shape m: labelled positions per sequence of 48 */
+
 static const char *usage_text =
-    "Usage: train_step [--threads N] [--shapes a,b] [--batch-b N] [--warmup N] [--reps N]\n"
+    "Usage: train_step [--threads N] [--shapes a,b,c,m] [--batch-b N] [--warmup N] [--reps N]\n"
     "Time one training step (forward+backward+clip+AdamW) of the C BERT engine.\n";
 
 /* Matmul FLOPs of one bert_train_step for a frozen backbone with a serial
@@ -57,7 +67,8 @@ static const char *usage_text =
  * PyTorch's autograd computes); the engine (lib/engine/bert.c layer_backward) also
  * stops there since H1b's change, so the return value equals *min (the
  * full count is kept for comparison with older results).
- * Non-GEMM work (LayerNorm, GELU, softmax, dropout, AdamW) is not counted. */
+ * Non-GEMM work (LayerNorm, GELU, softmax, dropout, AdamW) is not counted.
+ * MLM with full training (shape m) is mlm_flops. */
 static double step_flops(const bert_config *c, int sa, int C, int B, int T, double *min)
 {
     double N = (double)B * T, H = c->hidden, Im = c->intermediate, L = c->layers;
@@ -73,6 +84,20 @@ static double step_flops(const bert_config *c, int sa, int C, int B, int T, doub
     if (min)
         *min = fmin;
     return fmin;
+}
+
+/* Matmul FLOPs of one MLM step with every weight trainable: per layer the
+ * four linear maps forward (QKV, attention out, FFN in and out: lin) and
+ * their dX and dW backward (2 lin; layer 0 too, the embeddings need its dX),
+ * attention 4BTTH forward and 8BTTH backward; the MLM transform (H->H) on
+ * all N rows, 3 x 2NHH; the tied decoder on the Nm labelled rows only,
+ * 3 x 2NmHV. */
+static double mlm_flops(const bert_config *c, int B, int T, int Nm)
+{
+    double N = (double)B * T, H = c->hidden, Im = c->intermediate, L = c->layers;
+    double lin = 2 * N * H * 3 * H + 2 * N * H * H + 2 * (2 * N * H * Im);
+    return L * (3 * lin + 12.0 * B * T * T * H) + 3 * (2 * N * H * H) +
+           3 * (2.0 * Nm * H * c->vocab_size);
 }
 
 #ifdef GEMM_PROF
@@ -159,7 +184,7 @@ static void run_shape(char shape, int threads, int batch_b, int warmup, int reps
 {
     bert_config c;
     memset(&c, 0, sizeof c);
-    int B, T = 128;
+    int B, T = 128, mlm = shape == 'm';
     c.vocab_size = 30522;
     c.max_position = 512;
     c.type_vocab = 2;
@@ -171,6 +196,10 @@ static void run_shape(char shape, int threads, int batch_b, int warmup, int reps
     if (shape == 'a') {
         c.hidden = 256, c.layers = 4, c.heads = 4, c.intermediate = 1024;
         B = 32;
+    } else if (shape == 'c' || shape == 'm') {
+        c.hidden = 128, c.layers = 4, c.heads = 4, c.intermediate = 512;
+        c.vocab_size = 8006, c.max_position = 64;
+        B = 32, T = 48;
     } else {
         c.hidden = 768, c.layers = 12, c.heads = 12, c.intermediate = 3072;
         B = batch_b;
@@ -180,11 +209,14 @@ static void run_shape(char shape, int threads, int batch_b, int warmup, int reps
     }
     peft_config pc;
     peft_default(&pc, c.layers);
-    pc.sa = 16;
+    if (mlm)
+        pc.full = 1;
+    else
+        pc.sa = 16;
     bert_opts o;
     bert_opts_default(&o);
     o.peft = &pc;
-    o.task = BERT_TASK_CLS;
+    o.task = mlm ? BERT_TASK_MLM : BERT_TASK_CLS;
     o.head = BERT_HEAD_AUTOPEFT;
     o.num_labels = 2;
     o.max_batch = B;
@@ -196,13 +228,26 @@ static void run_shape(char shape, int threads, int batch_b, int warmup, int reps
     if (!m)
         die(1, "bert_new: %s", err);
 
-    int *ids = xmalloc(sizeof(int) * B * T), *labels = xmalloc(sizeof(int) * B);
+    int *ids = xmalloc(sizeof(int) * B * T), *labels = xmalloc(sizeof(int) * B * T);
     rng_t r;
     rng_seed(&r, 7);
     for (int i = 0; i < B * T; i++)
         ids[i] = (int)rng_below(&r, (uint64_t)c.vocab_size);
-    for (int i = 0; i < B; i++)
-        labels[i] = (int)rng_below(&r, 2);
+    int Nm = 0;
+    if (mlm) { /* MLM_PER_SEQ labelled positions per sequence, distinct */
+        for (int i = 0; i < B * T; i++)
+            labels[i] = LABEL_IGNORE;
+        for (int i = 0; i < B; i++)
+            for (int k = 0; k < MLM_PER_SEQ;) {
+                int t = (int)rng_below(&r, (uint64_t)T);
+                if (labels[i * T + t] == LABEL_IGNORE)
+                    labels[i * T + t] = (int)rng_below(&r, (uint64_t)c.vocab_size), k++;
+            }
+        Nm = B * MLM_PER_SEQ;
+    } else {
+        for (int i = 0; i < B; i++)
+            labels[i] = (int)rng_below(&r, 2);
+    }
     bert_batch b = {B, T, ids, NULL, NULL, labels, NULL};
 
     adamw opt;
@@ -229,7 +274,9 @@ static void run_shape(char shape, int threads, int batch_b, int warmup, int reps
         fprintf(stderr, " %.3f", times[i]);
     fprintf(stderr, "\n");
     double med = median(times, reps), cmed = median(cpu, reps);
-    double fmin, f = step_flops(&c, pc.sa, m->C, B, T, &fmin);
+    double fmin, f = mlm ? mlm_flops(&c, B, T, Nm) : step_flops(&c, pc.sa, m->C, B, T, &fmin);
+    if (mlm)
+        fmin = f;
     printf("%c\t%d\t%d\t%d\t%.4f\t%.1f\topenblas\t%s\t%.4f\t%.3f\t%.2f\t%.3f\n", shape, threads,
            B, T, med, B * T / med, openblas_get_corename(), cmed, f * 1e-9, f * 1e-9 / med,
            fmin * 1e-9);
@@ -282,9 +329,10 @@ int main(int argc, char **argv)
         }
     }
     for (const char *s = shapes; *s; s++)
-        if (*s != 'a' && *s != 'b' && *s != ',')
-            die_usage("--shapes: expected a comma-separated list of a and b, got '%s'", shapes);
-    openblas_set_num_threads(threads);
+        if (*s != 'a' && *s != 'b' && *s != 'c' && *s != 'm' && *s != ',')
+            die_usage("--shapes: expected a comma-separated list of a, b, c and m, got '%s'",
+                      shapes);
+    ops_set_threads(threads);
 #ifdef GEMM_PROF
     atexit(gemm_report);
 #endif
@@ -295,7 +343,7 @@ int main(int argc, char **argv)
            "\tcpu_seconds\tgflop\tgflops\tgflop_min\n");
     out_flush();
     for (const char *s = shapes; *s; s++)
-        if (*s == 'a' || *s == 'b')
+        if (*s != ',')
             run_shape(*s, threads, batch_b, warmup, reps);
     return 0;
 }

@@ -44,7 +44,7 @@ static const char usage_text[] =
     "      --mask-prob P       fraction of tokens masked [0.15]\n"
     "      --seed N            order, masks, dropout and initialisation [42]\n"
     "      --dtype TYPE        weights in the checkpoint: f32, f16 or bf16 [f32]\n"
-    "      --threads N         OpenBLAS threads [OpenBLAS default]\n"
+    "      --threads N         engine threads [OPENBLAS_NUM_THREADS or the CPUs]\n"
     "      --save-every N      also write the checkpoint every N steps\n"
     "      --log-every N       progress line every N steps [50]\n"
     "  -q, --quiet             no progress lines\n"

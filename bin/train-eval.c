@@ -52,7 +52,7 @@ static void usage(void)
            "      --patience N         stop after N evaluations without improvement (default: never)\n"
            "      --seed N             seed for new weights, data order and dropout (default 42);\n"
            "                           a record's own 'seed' column overrides it for that record\n"
-           "      --threads N          OpenBLAS threads (default: OpenBLAS's own)\n"
+           "      --threads N          engine threads (default: OPENBLAS_NUM_THREADS or the CPUs)\n"
            "      --full               full fine-tuning baseline (every weight trained)\n"
            "Output:\n"
            "      --predictions FILE   write dev predictions (index, prediction); {id} in FILE\n"

@@ -101,3 +101,23 @@ need_wordnet() { [ -r "$WN/data.noun" ] || skip "WordNet is not installed ($WN; 
     assert_line --index 0 "ok 0.680000 8736"
     assert_line --index 1 "loss as recorded"
 }
+
+@test "embedded: the engine on 2 threads repeats itself and agrees with 1 thread" {
+    need_wordnet
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\tl2\tl3\nsa8\t8\t0\t0\t0\t1\t1\t1\t1\nmix\t0\t16\t8\t4\t1\t0\t1\t1\n' > c.tsv
+    te2() { train-eval -q --model "$ROOT/data/encoder" --task custom --text-a sentence --label label \
+        --data "$WT_DIR/wn-pos" --max-train 200 --max-dev 100 --epochs 1 --lr 3e-3 --max-len 48 --seed 42 "$@" c.tsv |
+        awk -F '\t' -v OFS='\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seconds") s = i } { $s = ""; print }'; }
+    a=$(te2 --threads 2)
+    b=$(te2 --threads 2)
+    c=$(te2 --threads 1)
+    [ "$a" = "$b" ]
+    # 2 threads round differently (OpenBLAS blocks): the same to float
+    # rounding (to the records' 6 digits when this was written, 2026-12-04,
+    # Haswell kernel); loss within 1e-4, score within one dev example
+    run awk -F '\t' 'NR == FNR { if (FNR > 1) { s[FNR] = $12; l[FNR] = $14 }; next }
+        FNR > 1 { d = $14 - l[FNR]; e = $12 - s[FNR]; if (d < 0) d = -d; if (e < 0) e = -e
+                  if (d > 1e-4 || e > 0.0101) print "differ: " $0 }' <(printf '%s\n' "$c") <(printf '%s\n' "$a")
+    assert_success
+    assert_output ""
+}

@@ -773,9 +773,9 @@ int bert_forward(bert_model *m, const bert_batch *b, float *loss, char *err, siz
 
 /* ------------------------------------------------------------------ backward */
 
-void bert_zero_grad(bert_model *m) { memset(m->grads, 0, sizeof(float) * (m->n_grads ? m->n_grads : 1)); }
+void bert_zero_grad(bert_model *m) { ops_zero(m->grads, m->n_grads ? m->n_grads : 1); }
 
-static void zero(float *p, long n) { memset(p, 0, sizeof(float) * n); }
+static void zero(float *p, long n) { ops_zero(p, n); }
 
 /* dout: gradient wrt the layer output; dx: += gradient wrt the layer input (NULL: not needed). */
 static void layer_backward(bert_model *m, int l, const float *x, const float *dout, float *dx,
@@ -801,8 +801,8 @@ static void layer_backward(bert_model *m, int l, const float *x, const float *do
     zero(dres2, n);
     layernorm_backward(dres2, g->ln2_w, g->ln2_b, dout, a->res2, w->ln2_w, a->ln2_mean, a->ln2_rstd, BT, H);
     if (need_below) {
-        memcpy(dh, dres2, sizeof(float) * n);
-        memcpy(dln1, dres2, sizeof(float) * n);
+        ops_copy(dh, dres2, n);
+        ops_copy(dln1, dres2, n);
     }
     if (w->pa_dw)
         adapter_backward(need_below ? dln1 : NULL, g->pa_dw, g->pa_db, g->pa_uw, g->pa_ub,

@@ -3,7 +3,134 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* ------------------------------------------------------------ threads
+ * The engine owns the cores (ops_set_threads): OpenBLAS runs single-threaded
+ * and the engine splits its own work in OpenMP parallel regions, so one
+ * thread pool (libgomp's) does everything and no OpenBLAS thread spins
+ * against it. The split never changes the order of a reduction: a GEMM is
+ * cut into blocks of output rows or columns (each element is the same dot
+ * product, in OpenBLAS's same k-blocking), the attention into (batch, head)
+ * pairs (or heads, when prefix gradients are summed over the batch), the
+ * row-wise kernels (LayerNorm, softmax, GELU, dropout's scaling) into row
+ * ranges; dropout masks are drawn serially from the one generator, in the
+ * order of the serial engine; sums over rows (bias and LayerNorm weight
+ * gradients) are split by column, each column's rows added in order. */
+static int ops_nt; /* 0: never set (serial engine, OpenBLAS's own threads) */
+static int ops_blas_gemm; /* AUTOPEFT_GEMM=blas: OpenBLAS threads the GEMMs */
+
+/* OpenBLAS (declared here, as in util/blas.c, whichever cblas.h is used) */
+void openblas_set_num_threads(int n);
+int openblas_get_num_threads(void);
+
+void ops_set_threads(int n)
+{
+    if (n < 1)
+        n = openblas_get_num_threads();
+#ifndef _OPENMP
+    n = 1;
+#endif
+    ops_nt = n < 1 ? 1 : n;
+    /* AUTOPEFT_GEMM=blas (for benchmarks): OpenBLAS threads each GEMM itself
+     * and the engine splits only its own loops; with OpenBLAS's OpenMP build
+     * (LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp) both share
+     * libgomp's pool. bench/RESULTS.md compares it with the default. */
+    const char *g = getenv("AUTOPEFT_GEMM");
+    ops_blas_gemm = ops_nt > 1 && g && !strcmp(g, "blas");
+    openblas_set_num_threads(ops_blas_gemm ? ops_nt : 1);
+}
+
+int ops_threads(void) { return ops_nt > 1 ? ops_nt : 1; }
+
+/* Split the engine's work here: ops_set_threads asked for more than one
+ * thread, we are not already inside a parallel region, and work (about one
+ * float operation a unit) is big enough to pay for waking the pool. */
+static int par_ok(double work)
+{
+#ifdef _OPENMP
+    return ops_nt > 1 && work >= 32768.0 && !omp_in_parallel();
+#else
+    (void)work;
+    return 0;
+#endif
+}
+
+static int par_id(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+static int par_n(void)
+{
+#ifdef _OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}
+
+/* This thread's share [*lo, *hi) of n units cut into blocks of q. */
+static void par_range(long n, long q, long *lo, long *hi)
+{
+    long t = par_id(), nt = par_n(), blocks = (n + q - 1) / q;
+    long b0 = blocks * t / nt, b1 = blocks * (t + 1) / nt;
+    *lo = b0 * q < n ? b0 * q : n;
+    *hi = b1 * q < n ? b1 * q : n;
+}
+
+/* Run CALL (using lo, hi) over [0, n) in blocks of q: split across the
+ * engine's threads when WORK (per unit) * n is worth it, else in one go. */
+#define PAR_RANGE(n, q, work, CALL)                                                          \
+    do {                                                                                     \
+        long n_ = (n);                                                                       \
+        if (par_ok((double)n_ * (work))) {                                                   \
+            _Pragma("omp parallel num_threads(ops_nt)")                                      \
+            {                                                                                \
+                long lo, hi;                                                                 \
+                par_range(n_, (q), &lo, &hi);                                                \
+                if (hi > lo)                                                                 \
+                    CALL;                                                                    \
+            }                                                                                \
+        } else {                                                                             \
+            long lo = 0, hi = n_;                                                            \
+            if (hi > lo)                                                                     \
+                CALL;                                                                        \
+        }                                                                                    \
+    } while (0)
+
+/* C (M,N) = alpha op(A) op(B) + beta C, row-major: cblas_sgemm, cut into
+ * blocks of output rows (M >= N) or columns across the engine's threads. */
+static void gemm(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, int M, int N, int K,
+                 float alpha, const float *A, int lda, const float *B, int ldb, float beta,
+                 float *C, int ldc)
+{
+    if (M > 0 && N > 0 && !ops_blas_gemm && par_ok(2.0 * M * N * K / 16)) {
+        int rows = M >= N;
+        _Pragma("omp parallel num_threads(ops_nt)")
+        {
+            long lo, hi;
+            par_range(rows ? M : N, 16, &lo, &hi);
+            if (hi > lo && rows)
+                cblas_sgemm(CblasRowMajor, ta, tb, (int)(hi - lo), N, K, alpha,
+                            A + (ta == CblasNoTrans ? lo * lda : lo), lda, B, ldb, beta,
+                            C + lo * ldc, ldc);
+            else if (hi > lo)
+                cblas_sgemm(CblasRowMajor, ta, tb, M, (int)(hi - lo), K, alpha, A, lda,
+                            B + (tb == CblasNoTrans ? lo : lo * ldb), ldb, beta, C + lo, ldc);
+        }
+        return;
+    }
+    cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
 
 /* Hot loops are written so that GCC vectorises them: no libm calls inside
  * (ops_expf / ops_erff below are branch-free polynomials), reductions over a
@@ -172,7 +299,7 @@ static void drop_mask(unsigned char *keep, float p, rng_t *rng, long n)
     rng->s[0] = s0, rng->s[1] = s1, rng->s[2] = s2, rng->s[3] = s3;
 }
 
-OPS_HOT void embed_forward(float *out, const int *ids, const int *tids, const float *wte,
+OPS_HOT static void embed_forward_k(float *out, const int *ids, const int *tids, const float *wte,
                            const float *wpe, const float *wtt, int B, int T, int H)
 {
     for (int b = 0; b < B; b++)
@@ -212,7 +339,7 @@ OPS_HOT void embed_backward(float *dwte, float *dwpe, float *dwtt, const float *
         }
 }
 
-OPS_HOT void layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+OPS_HOT static void layernorm_forward_k(float *out, float *mean, float *rstd, const float *inp,
                                const float *w, const float *b, float eps, int N, int C)
 {
     for (int i = 0; i < N; i++) {
@@ -239,7 +366,24 @@ OPS_HOT void layernorm_forward(float *out, float *mean, float *rstd, const float
     }
 }
 
-OPS_HOT void layernorm_backward(float *dinp, float *dw, float *db, const float *dout,
+/* LayerNorm weight gradients of columns [c0, c1), rows in order */
+OPS_HOT static void layernorm_wgrad_k(float *dw, float *db, const float *dout, const float *inp,
+                                      const float *mean, const float *rstd, int N, int C, long c0,
+                                      long c1)
+{
+    for (int i = 0; i < N; i++) {
+        const float *x = inp + (long)i * C, *dy = dout + (long)i * C;
+        float m = mean[i], s = rstd[i];
+        if (dw)
+            for (long c = c0; c < c1; c++)
+                dw[c] += (x[c] - m) * s * dy[c];
+        if (db)
+            for (long c = c0; c < c1; c++)
+                db[c] += dy[c];
+    }
+}
+
+OPS_HOT static void layernorm_backward_k(float *dinp, float *dw, float *db, const float *dout,
                                 const float *inp, const float *w, const float *mean,
                                 const float *rstd, int N, int C)
 {
@@ -279,14 +423,28 @@ OPS_HOT void layernorm_backward(float *dinp, float *dw, float *db, const float *
     }
 }
 
+static void bias_rows_k(float *out, const float *b, int N, int OC)
+{
+    for (int i = 0; i < N; i++)
+        memcpy(out + (long)i * OC, b, sizeof(float) * OC);
+}
+
+/* db[o0..o1) += the column sums of dout (N, OC), rows in order */
+static void bias_grad_k(float *db, const float *dout, int N, int OC, long o0, long o1)
+{
+    for (int i = 0; i < N; i++) {
+        const float *d = dout + (long)i * OC;
+        for (long o = o0; o < o1; o++)
+            db[o] += d[o];
+    }
+}
+
 void linear_forward(float *out, const float *inp, const float *W, const float *b, int N, int IC,
                     int OC)
 {
-    if (b) {
-        for (int i = 0; i < N; i++)
-            memcpy(out + (long)i * OC, b, sizeof(float) * OC);
-    }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, inp, IC, W, IC,
+    if (b)
+        PAR_RANGE(N, 1, OC / 4.0, bias_rows_k(out + lo * OC, b, (int)(hi - lo), OC));
+    gemm(CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, inp, IC, W, IC,
                 b ? 1.0f : 0.0f, out, OC);
 }
 
@@ -295,17 +453,13 @@ OPS_INLINE void linear_bwd(float *dinp, float beta, float *dW, float *db, const 
                            const float *inp, const float *W, int N, int IC, int OC)
 {
     if (dinp)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, IC, OC, 1.0f, dout, OC, W, IC,
+        gemm(CblasNoTrans, CblasNoTrans, N, IC, OC, 1.0f, dout, OC, W, IC,
                     beta, dinp, IC);
     if (dW)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, IC, N, 1.0f, dout, OC, inp, IC,
+        gemm(CblasTrans, CblasNoTrans, OC, IC, N, 1.0f, dout, OC, inp, IC,
                     1.0f, dW, IC);
-    if (db)
-        for (int i = 0; i < N; i++) {
-            const float *d = dout + (long)i * OC;
-            for (int o = 0; o < OC; o++)
-                db[o] += d[o];
-        }
+    if (db) /* split over columns: each sum keeps its order */
+        PAR_RANGE(OC, 16, N, bias_grad_k(db, dout, N, OC, lo, hi));
 }
 
 OPS_HOT void linear_backward(float *dinp, float *dW, float *db, const float *dout,
@@ -324,7 +478,7 @@ void lora_forward(float *out, float *xa, const float *inp, const float *A, const
                   float scale, int ldo, int N, int IC, int OC, int r)
 {
     linear_forward(xa, inp, A, NULL, N, IC, r);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, r, scale, xa, r, B, r, 1.0f, out,
+    gemm(CblasNoTrans, CblasTrans, N, OC, r, scale, xa, r, B, r, 1.0f, out,
                 ldo);
 }
 
@@ -334,14 +488,14 @@ void lora_backward(float *dinp, float *dA, float *dB, float *dxa, const float *d
 {
     /* dxa (N,r) = scale dout B;  dB (OC,r) += scale dout^T xa;  dA (r,IC) += dxa^T inp;
      * dinp (N,IC) += dxa A */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, r, OC, scale, dout, ldd, B, r, 0.0f,
+    gemm(CblasNoTrans, CblasNoTrans, N, r, OC, scale, dout, ldd, B, r, 0.0f,
                 dxa, r);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, r, N, scale, dout, ldd, xa, r, 1.0f,
+    gemm(CblasTrans, CblasNoTrans, OC, r, N, scale, dout, ldd, xa, r, 1.0f,
                 dB, r);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r, IC, N, 1.0f, dxa, r, inp, IC, 1.0f, dA,
+    gemm(CblasTrans, CblasNoTrans, r, IC, N, 1.0f, dxa, r, inp, IC, 1.0f, dA,
                 IC);
     if (dinp)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, IC, r, 1.0f, dxa, r, A, IC, 1.0f,
+        gemm(CblasNoTrans, CblasNoTrans, N, IC, r, 1.0f, dxa, r, A, IC, 1.0f,
                     dinp, IC);
 }
 
@@ -383,7 +537,7 @@ OPS_HOT void adapter_backward(float *dinp, float *dWd, float *dbd, float *dWu, f
 #define INV_SQRT2 0.70710678118654752440f
 #define INV_SQRT2PI 0.39894228040143267794f
 
-OPS_HOT void gelu_forward(float *out, const float *inp, int n)
+OPS_HOT static void gelu_forward_k(float *out, const float *inp, int n)
 {
     for (int i = 0; i < n; i++) {
         float x = inp[i];
@@ -393,7 +547,7 @@ OPS_HOT void gelu_forward(float *out, const float *inp, int n)
 
 /* d/dx = Phi(x) + x phi(x); phi(x) = exp(-z^2) / sqrt(2 pi) with z = x / sqrt 2
  * comes out of the erf evaluation. */
-OPS_HOT void gelu_backward(float *dinp, const float *inp, const float *dout, int n)
+OPS_HOT static void gelu_backward_k(float *dinp, const float *inp, const float *dout, int n)
 {
     for (int i = 0; i < n; i++) {
         float x = inp[i], e;
@@ -403,7 +557,7 @@ OPS_HOT void gelu_backward(float *dinp, const float *inp, const float *dout, int
     }
 }
 
-OPS_HOT void gelu_backward_set(float *dinp, const float *inp, const float *dout, int n)
+OPS_HOT static void gelu_backward_set_k(float *dinp, const float *inp, const float *dout, int n)
 {
     for (int i = 0; i < n; i++) {
         float x = inp[i], e;
@@ -413,13 +567,13 @@ OPS_HOT void gelu_backward_set(float *dinp, const float *inp, const float *dout,
     }
 }
 
-OPS_HOT void relu_forward(float *out, const float *inp, int n)
+OPS_HOT static void relu_forward_k(float *out, const float *inp, int n)
 {
     for (int i = 0; i < n; i++)
         out[i] = inp[i] > 0 ? inp[i] : 0.0f;
 }
 
-OPS_HOT void relu_backward(float *dinp, const float *out, const float *dout, int n)
+OPS_HOT static void relu_backward_k(float *dinp, const float *out, const float *dout, int n)
 {
     for (int i = 0; i < n; i++)
         dinp[i] += out[i] > 0 ? dout[i] : 0.0f;
@@ -431,19 +585,19 @@ void tanh_forward(float *out, const float *inp, int n)
         out[i] = tanhf(inp[i]);
 }
 
-OPS_HOT void tanh_backward(float *dinp, const float *out, const float *dout, int n)
+OPS_HOT static void tanh_backward_k(float *dinp, const float *out, const float *dout, int n)
 {
     for (int i = 0; i < n; i++)
         dinp[i] += dout[i] * (1.0f - out[i] * out[i]);
 }
 
-OPS_HOT void residual_forward(float *out, const float *a, const float *b, int n)
+OPS_HOT static void residual_forward_k(float *out, const float *a, const float *b, int n)
 {
     for (int i = 0; i < n; i++)
         out[i] = a[i] + b[i];
 }
 
-OPS_HOT void residual_backward(float *da, float *db, const float *dout, int n)
+OPS_HOT static void residual_backward_k(float *da, float *db, const float *dout, int n)
 {
     if (da)
         for (int i = 0; i < n; i++)
@@ -453,7 +607,14 @@ OPS_HOT void residual_backward(float *da, float *db, const float *dout, int n)
             db[i] += dout[i];
 }
 
-OPS_HOT void dropout_forward(float *out, unsigned char *keep, const float *inp, float p,
+OPS_HOT static void dropout_scale_k(float *out, const unsigned char *keep, const float *inp,
+                                    float s, long n)
+{
+    for (long i = 0; i < n; i++)
+        out[i] = keep[i] ? inp[i] * s : 0.0f;
+}
+
+void dropout_forward(float *out, unsigned char *keep, const float *inp, float p,
                              rng_t *rng, int n)
 {
     if (p <= 0.0f || !rng) {
@@ -463,11 +624,10 @@ OPS_HOT void dropout_forward(float *out, unsigned char *keep, const float *inp, 
     }
     float s = 1.0f / (1.0f - p);
     drop_mask(keep, p, rng, n);
-    for (int i = 0; i < n; i++)
-        out[i] = keep[i] ? inp[i] * s : 0.0f;
+    PAR_RANGE(n, 64, 1, dropout_scale_k(out + lo, keep + lo, inp + lo, s, hi - lo));
 }
 
-OPS_HOT void dropout_backward(float *dinp, const unsigned char *keep, const float *dout,
+OPS_HOT static void dropout_backward_k(float *dinp, const unsigned char *keep, const float *dout,
                               float p, int n)
 {
     if (p <= 0.0f) {
@@ -552,127 +712,268 @@ OPS_INLINE void softmax_row(float *a, const int *mask, int pt, int S)
         a[j] *= inv;
 }
 
-OPS_HOT void attention_forward(float *out, float *att, unsigned char *keep, float *scratch,
-                               const float *qkv, const float *pk, const float *pv, int ldp,
-                               const int *mask, float p, rng_t *rng, int B, int T, int NH,
-                               int hd, int pt)
+/* ---- the public row-wise kernels: the _k kernels above over row ranges */
+void ops_zero(float *p, long n)
+{
+    PAR_RANGE(n, 64, 0.25, memset(p + lo, 0, sizeof(float) * (size_t)(hi - lo)));
+}
+
+void ops_copy(float *dst, const float *src, long n)
+{
+    PAR_RANGE(n, 64, 0.25, memcpy(dst + lo, src + lo, sizeof(float) * (size_t)(hi - lo)));
+}
+
+void embed_forward(float *out, const int *ids, const int *tids, const float *wte,
+                   const float *wpe, const float *wtt, int B, int T, int H)
+{
+    /* rows of (B*T): split over b, whole sequences */
+    PAR_RANGE(B, 1, (double)T * H, embed_forward_k(out + lo * T * H, ids + lo * T,
+                                                   tids ? tids + lo * T : NULL, wte, wpe, wtt,
+                                                   (int)(hi - lo), T, H));
+}
+
+void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *w,
+                       const float *b, float eps, int N, int C)
+{
+    PAR_RANGE(N, 1, 4.0 * C, layernorm_forward_k(out + lo * C, mean + lo, rstd + lo,
+                                                inp + lo * C, w, b, eps, (int)(hi - lo), C));
+}
+
+void layernorm_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
+                        const float *w, const float *mean, const float *rstd, int N, int C)
+{
+    if (!dw && !db) {
+        PAR_RANGE(N, 1, 6.0 * C, layernorm_backward_k(dinp + lo * C, NULL, NULL, dout + lo * C,
+                                                     inp + lo * C, w, mean + lo, rstd + lo,
+                                                     (int)(hi - lo), C));
+        return;
+    }
+    if (!par_ok(8.0 * N * C)) {
+        layernorm_backward_k(dinp, dw, db, dout, inp, w, mean, rstd, N, C);
+        return;
+    }
+    /* dinp over rows, then the weight gradients over columns (each column's
+     * sum over the rows in order, as the serial kernel adds them) */
+    if (dinp)
+        PAR_RANGE(N, 1, 6.0 * C, layernorm_backward_k(dinp + lo * C, NULL, NULL, dout + lo * C,
+                                                     inp + lo * C, w, mean + lo, rstd + lo,
+                                                     (int)(hi - lo), C));
+    PAR_RANGE(C, 16, 3.0 * N, layernorm_wgrad_k(dw, db, dout, inp, mean, rstd, N, C, lo, hi));
+}
+
+void gelu_forward(float *out, const float *inp, int n)
+{
+    PAR_RANGE(n, 64, 16, gelu_forward_k(out + lo, inp + lo, (int)(hi - lo)));
+}
+
+void gelu_backward(float *dinp, const float *inp, const float *dout, int n)
+{
+    PAR_RANGE(n, 64, 16, gelu_backward_k(dinp + lo, inp + lo, dout + lo, (int)(hi - lo)));
+}
+
+void gelu_backward_set(float *dinp, const float *inp, const float *dout, int n)
+{
+    PAR_RANGE(n, 64, 16, gelu_backward_set_k(dinp + lo, inp + lo, dout + lo, (int)(hi - lo)));
+}
+
+void relu_forward(float *out, const float *inp, int n)
+{
+    PAR_RANGE(n, 64, 1, relu_forward_k(out + lo, inp + lo, (int)(hi - lo)));
+}
+
+void relu_backward(float *dinp, const float *out, const float *dout, int n)
+{
+    PAR_RANGE(n, 64, 1, relu_backward_k(dinp + lo, out + lo, dout + lo, (int)(hi - lo)));
+}
+
+void tanh_backward(float *dinp, const float *out, const float *dout, int n)
+{
+    PAR_RANGE(n, 64, 1, tanh_backward_k(dinp + lo, out + lo, dout + lo, (int)(hi - lo)));
+}
+
+void residual_forward(float *out, const float *a, const float *b, int n)
+{
+    PAR_RANGE(n, 64, 1, residual_forward_k(out + lo, a + lo, b + lo, (int)(hi - lo)));
+}
+
+void residual_backward(float *da, float *db, const float *dout, int n)
+{
+    PAR_RANGE(n, 64, 1, residual_backward_k(da ? da + lo : NULL, db ? db + lo : NULL, dout + lo,
+                                            (int)(hi - lo)));
+}
+
+void dropout_backward(float *dinp, const unsigned char *keep, const float *dout, float p, int n)
+{
+    PAR_RANGE(n, 64, 1, dropout_backward_k(dinp + lo, keep + lo, dout + lo, p, (int)(hi - lo)));
+}
+
+/* One (batch b, head h) of attention_forward; keep already drawn. */
+OPS_HOT static void attention_forward_bh(float *out, float *att, const unsigned char *keep,
+                                         float *scratch, const float *qkv, const float *pk,
+                                         const float *pv, int ldp, const int *mask, int drop,
+                                         float ds, int b, int h, int T, int NH, int hd, int pt)
 {
     int H = NH * hd, H3 = 3 * H, S = pt + T;
     long TS = (long)T * S;
     float scale = 1.0f / sqrtf((float)hd);
+    const int *mb = mask ? mask + (long)b * T : NULL;
+    if (mb) { /* no mask when every key counts, or none does */
+        int all = 1, any = pt > 0;
+        for (int j = 0; j < T; j++)
+            all &= mb[j] != 0, any |= mb[j] != 0;
+        if (all || !any)
+            mb = NULL;
+    }
+    const float *Q = qkv + (long)b * T * H3 + h * hd;
+    const float *K = Q + H, *V = Q + 2 * H;
+    long off = ((long)b * NH + h) * TS;
+    float *A = att + off;
+    /* scores (T,S) */
+    if (pt > 0)
+        gemm(CblasNoTrans, CblasTrans, T, pt, hd, scale, Q, H3, pk + h * hd, ldp, 0.0f, A, S);
+    gemm(CblasNoTrans, CblasTrans, T, T, hd, scale, Q, H3, K, H3, 0.0f, A + pt, S);
+    for (int i = 0; i < T; i++)
+        softmax_row(A + (long)i * S, mb, pt, S);
+    const float *Ad = A;
+    if (drop) {
+        const unsigned char *kp = keep + off;
+        for (long i = 0; i < TS; i++)
+            scratch[i] = kp[i] ? A[i] * ds : 0.0f;
+        Ad = scratch;
+    }
+    float *O = out + (long)b * T * H + h * hd;
+    if (pt > 0)
+        gemm(CblasNoTrans, CblasNoTrans, T, hd, pt, 1.0f, Ad, S, pv + h * hd, ldp, 0.0f, O, H);
+    gemm(CblasNoTrans, CblasNoTrans, T, hd, T, 1.0f, Ad + pt, S, V, H3, pt > 0 ? 1.0f : 0.0f, O,
+         H);
+}
+
+void attention_forward(float *out, float *att, unsigned char *keep, float *scratch,
+                       const float *qkv, const float *pk, const float *pv, int ldp,
+                       const int *mask, float p, rng_t *rng, int B, int T, int NH, int hd, int pt)
+{
+    int S = pt + T;
+    long TS = (long)T * S, BH = (long)B * NH;
     int drop = p > 0.0f && rng;
     float ds = drop ? 1.0f / (1.0f - p) : 1.0f;
-    for (int b = 0; b < B; b++) {
-        const int *mb = mask ? mask + (long)b * T : NULL;
-        if (mb) { /* no mask when every key counts, or none does */
-            int all = 1, any = pt > 0;
-            for (int j = 0; j < T; j++)
-                all &= mb[j] != 0, any |= mb[j] != 0;
-            if (all || !any)
-                mb = NULL;
-        }
-        for (int h = 0; h < NH; h++) {
-            const float *Q = qkv + (long)b * T * H3 + h * hd;
-            const float *K = Q + H, *V = Q + 2 * H;
-            long off = ((long)b * NH + h) * TS;
-            float *A = att + off;
-            /* scores (T,S) */
-            if (pt > 0)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, pt, hd, scale, Q, H3,
-                            pk + h * hd, ldp, 0.0f, A, S);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, scale, Q, H3, K, H3,
-                        0.0f, A + pt, S);
-            for (int i = 0; i < T; i++)
-                softmax_row(A + (long)i * S, mb, pt, S);
-            const float *Ad = A;
-            if (drop) {
-                unsigned char *kp = keep + off;
-                drop_mask(kp, p, rng, TS);
-                for (long i = 0; i < TS; i++)
-                    scratch[i] = kp[i] ? A[i] * ds : 0.0f;
-                Ad = scratch;
-            }
-            float *O = out + (long)b * T * H + h * hd;
-            if (pt > 0)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, pt, 1.0f, Ad, S,
-                            pv + h * hd, ldp, 0.0f, O, H);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, 1.0f, Ad + pt, S, V,
-                        H3, pt > 0 ? 1.0f : 0.0f, O, H);
-        }
+    if (drop) /* the masks first, serially, in (b, h) order */
+        for (long i = 0; i < BH; i++)
+            drop_mask(keep + i * TS, p, rng, TS);
+    if (!par_ok((double)BH * TS * hd * 4)) {
+        for (long i = 0; i < BH; i++)
+            attention_forward_bh(out, att, keep, scratch, qkv, pk, pv, ldp, mask, drop, ds,
+                                 (int)(i / NH), (int)(i % NH), T, NH, hd, pt);
+        return;
+    }
+    _Pragma("omp parallel num_threads(ops_nt)")
+    {
+        long lo, hi;
+        par_range(BH, 1, &lo, &hi);
+        float *sc = par_id() == 0 ? scratch : xmalloc(sizeof(float) * (size_t)TS);
+        for (long i = lo; i < hi; i++)
+            attention_forward_bh(out, att, keep, sc, qkv, pk, pv, ldp, mask, drop, ds,
+                                 (int)(i / NH), (int)(i % NH), T, NH, hd, pt);
+        if (sc != scratch)
+            free(sc);
     }
 }
 
-OPS_HOT void attention_backward(float *dqkv, float *dpk, float *dpv, float *scratch,
-                                const float *dout, const float *att, const unsigned char *keep,
-                                const float *qkv, const float *pk, const float *pv, int ldp,
-                                float p, int B, int T, int NH, int hd, int pt)
+/* One (b, h) of attention_backward; scratch: 2 T S floats. */
+OPS_HOT static void attention_backward_bh(float *dqkv, float *dpk, float *dpv, float *scratch,
+                                          const float *dout, const float *att,
+                                          const unsigned char *keep, const float *qkv,
+                                          const float *pk, const float *pv, int ldp, int drop,
+                                          float ds, int b, int h, int T, int NH, int hd, int pt)
 {
     int H = NH * hd, H3 = 3 * H, S = pt + T;
     long TS = (long)T * S;
     float scale = 1.0f / sqrtf((float)hd);
-    int drop = p > 0.0f;
-    float ds = drop ? 1.0f / (1.0f - p) : 1.0f;
     float *dA = scratch, *Ad = scratch + TS;
-    for (int b = 0; b < B; b++)
-        for (int h = 0; h < NH; h++) {
-            const float *Q = qkv + (long)b * T * H3 + h * hd;
-            const float *K = Q + H, *V = Q + 2 * H;
-            float *dQ = dqkv + (long)b * T * H3 + h * hd;
-            float *dK = dQ + H, *dV = dQ + 2 * H;
-            long off = ((long)b * NH + h) * TS;
-            const float *A = att + off;
-            const float *dO = dout + (long)b * T * H + h * hd;
-            const float *Ause = A;
-            if (drop) {
-                const unsigned char *kp = keep + off;
-                for (long i = 0; i < TS; i++)
-                    Ad[i] = kp[i] ? A[i] * ds : 0.0f;
-                Ause = Ad;
-            }
-            /* dA (T,S) = dO [PV; V]^T */
-            if (pt > 0)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, pt, hd, 1.0f, dO, H,
-                            pv + h * hd, ldp, 0.0f, dA, S);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, 1.0f, dO, H, V, H3,
-                        0.0f, dA + pt, S);
-            /* dV += A'^T dO, dPV += A'[:, :pt]^T dO */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, 1.0f, Ause + pt, S, dO,
-                        H, 1.0f, dV, H3);
-            if (pt > 0 && dpv)
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, pt, hd, T, 1.0f, Ause, S, dO,
-                            H, 1.0f, dpv + h * hd, ldp);
-            if (drop) {
-                const unsigned char *kp = keep + off;
-                for (long i = 0; i < TS; i++)
-                    dA[i] = kp[i] ? dA[i] * ds : 0.0f;
-            }
-            /* softmax backward, O(S) per row: dS = A * (dA - sum(A * dA)) */
-            for (int i = 0; i < T; i++) {
-                const float *a = A + (long)i * S;
-                float *d = dA + (long)i * S;
-                float sf = row_dot(a, d, S);
-                for (int j = 0; j < S; j++)
-                    d[j] = a[j] * (d[j] - sf);
-            }
-            /* dQ += scale dS [PK; K];  dK += scale dS^T Q;  dPK += scale dS[:, :pt]^T Q */
-            if (pt > 0)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, pt, scale, dA, S,
-                            pk + h * hd, ldp, 1.0f, dQ, H3);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, scale, dA + pt, S, K,
-                        H3, 1.0f, dQ, H3);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, scale, dA + pt, S, Q,
-                        H3, 1.0f, dK, H3);
-            if (pt > 0 && dpk)
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, pt, hd, T, scale, dA, S, Q,
-                            H3, 1.0f, dpk + h * hd, ldp);
-        }
+    const float *Q = qkv + (long)b * T * H3 + h * hd;
+    const float *K = Q + H, *V = Q + 2 * H;
+    float *dQ = dqkv + (long)b * T * H3 + h * hd;
+    float *dK = dQ + H, *dV = dQ + 2 * H;
+    long off = ((long)b * NH + h) * TS;
+    const float *A = att + off;
+    const float *dO = dout + (long)b * T * H + h * hd;
+    const float *Ause = A;
+    if (drop) {
+        const unsigned char *kp = keep + off;
+        for (long i = 0; i < TS; i++)
+            Ad[i] = kp[i] ? A[i] * ds : 0.0f;
+        Ause = Ad;
+    }
+    /* dA (T,S) = dO [PV; V]^T */
+    if (pt > 0)
+        gemm(CblasNoTrans, CblasTrans, T, pt, hd, 1.0f, dO, H, pv + h * hd, ldp, 0.0f, dA, S);
+    gemm(CblasNoTrans, CblasTrans, T, T, hd, 1.0f, dO, H, V, H3, 0.0f, dA + pt, S);
+    /* dV += A'^T dO, dPV += A'[:, :pt]^T dO */
+    gemm(CblasTrans, CblasNoTrans, T, hd, T, 1.0f, Ause + pt, S, dO, H, 1.0f, dV, H3);
+    if (pt > 0 && dpv)
+        gemm(CblasTrans, CblasNoTrans, pt, hd, T, 1.0f, Ause, S, dO, H, 1.0f, dpv + h * hd, ldp);
+    if (drop) {
+        const unsigned char *kp = keep + off;
+        for (long i = 0; i < TS; i++)
+            dA[i] = kp[i] ? dA[i] * ds : 0.0f;
+    }
+    /* softmax backward, O(S) per row: dS = A * (dA - sum(A * dA)) */
+    for (int i = 0; i < T; i++) {
+        const float *a = A + (long)i * S;
+        float *d = dA + (long)i * S;
+        float sf = row_dot(a, d, S);
+        for (int j = 0; j < S; j++)
+            d[j] = a[j] * (d[j] - sf);
+    }
+    /* dQ += scale dS [PK; K];  dK += scale dS^T Q;  dPK += scale dS[:, :pt]^T Q */
+    if (pt > 0)
+        gemm(CblasNoTrans, CblasNoTrans, T, hd, pt, scale, dA, S, pk + h * hd, ldp, 1.0f, dQ, H3);
+    gemm(CblasNoTrans, CblasNoTrans, T, hd, T, scale, dA + pt, S, K, H3, 1.0f, dQ, H3);
+    gemm(CblasTrans, CblasNoTrans, T, hd, T, scale, dA + pt, S, Q, H3, 1.0f, dK, H3);
+    if (pt > 0 && dpk)
+        gemm(CblasTrans, CblasNoTrans, pt, hd, T, scale, dA, S, Q, H3, 1.0f, dpk + h * hd, ldp);
 }
 
-OPS_HOT float crossentropy_forward(float *probs, const float *logits, const int *labels, int N,
-                                   int C)
+void attention_backward(float *dqkv, float *dpk, float *dpv, float *scratch, const float *dout,
+                        const float *att, const unsigned char *keep, const float *qkv,
+                        const float *pk, const float *pv, int ldp, float p, int B, int T, int NH,
+                        int hd, int pt)
 {
-    double loss = 0;
-    int count = 0;
+    int S = pt + T;
+    long TS = (long)T * S, BH = (long)B * NH;
+    int drop = p > 0.0f;
+    float ds = drop ? 1.0f / (1.0f - p) : 1.0f;
+    /* prefix gradients are summed over the batch: then split by head only,
+     * each head's batch in order */
+    int byhead = pt > 0 && (dpk || dpv);
+    if (!par_ok((double)BH * TS * hd * 8) || (byhead && NH < 2)) {
+        for (long i = 0; i < BH; i++)
+            attention_backward_bh(dqkv, dpk, dpv, scratch, dout, att, keep, qkv, pk, pv, ldp,
+                                  drop, ds, (int)(i / NH), (int)(i % NH), T, NH, hd, pt);
+        return;
+    }
+    _Pragma("omp parallel num_threads(ops_nt)")
+    {
+        long lo, hi;
+        par_range(byhead ? NH : BH, 1, &lo, &hi);
+        float *sc = par_id() == 0 ? scratch : xmalloc(sizeof(float) * 2 * (size_t)TS);
+        for (long i = lo; i < hi; i++) {
+            if (byhead)
+                for (int b = 0; b < B; b++)
+                    attention_backward_bh(dqkv, dpk, dpv, sc, dout, att, keep, qkv, pk, pv, ldp,
+                                          drop, ds, b, (int)i, T, NH, hd, pt);
+            else
+                attention_backward_bh(dqkv, dpk, dpv, sc, dout, att, keep, qkv, pk, pv, ldp,
+                                      drop, ds, (int)(i / NH), (int)(i % NH), T, NH, hd, pt);
+        }
+        if (sc != scratch)
+            free(sc);
+    }
+}
+
+/* Softmax of rows [0, N) into probs; rowloss[i] = the row's loss term. */
+OPS_HOT static void crossentropy_rows_k(float *probs, double *rowloss, const float *logits,
+                                        const int *labels, int N, int C)
+{
     for (int i = 0; i < N; i++) {
         const float *z = logits + (long)i * C;
         float *pr = probs + (long)i * C;
@@ -705,13 +1006,28 @@ OPS_HOT float crossentropy_forward(float *probs, const float *logits, const int 
         float inv = 1.0f / sum;
         for (c = 0; c < C; c++)
             pr[c] *= inv;
+        rowloss[i] = labels && labels[i] != LABEL_IGNORE ? log(sum) - ((double)z[labels[i]] - mx)
+                                                          : 0.0;
+    }
+}
+
+float crossentropy_forward(float *probs, const float *logits, const int *labels, int N, int C)
+{
+    double *rl = xmalloc(sizeof(double) * (N > 0 ? (size_t)N : 1)), loss = 0;
+    int count = 0;
+    PAR_RANGE(N, 1, 8.0 * C, crossentropy_rows_k(probs + lo * C, rl + lo, logits + lo * C,
+                                                 labels ? labels + lo : NULL, (int)(hi - lo), C));
+    for (int i = 0; i < N; i++)
         if (labels && labels[i] != LABEL_IGNORE) {
-            loss += log(sum) - ((double)z[labels[i]] - mx);
+            loss += rl[i];
             count++;
         }
-    }
+    free(rl);
     return count ? (float)(loss / count) : 0.0f;
 }
+
+OPS_HOT static void crossentropy_grad_k(float *dlogits, const float *probs, const int *labels,
+                                        float s, int N, int C);
 
 void crossentropy_backward(float *dlogits, const float *probs, const int *labels, float dloss,
                            int N, int C)
@@ -720,6 +1036,13 @@ void crossentropy_backward(float *dlogits, const float *probs, const int *labels
     for (int i = 0; i < N; i++)
         count += labels[i] != LABEL_IGNORE;
     float s = count ? dloss / count : 0.0f;
+    PAR_RANGE(N, 1, C, crossentropy_grad_k(dlogits + lo * C, probs + lo * C, labels + lo, s,
+                                           (int)(hi - lo), C));
+}
+
+OPS_HOT static void crossentropy_grad_k(float *dlogits, const float *probs, const int *labels,
+                                        float s, int N, int C)
+{
     for (int i = 0; i < N; i++) {
         const float *pr = probs + (long)i * C;
         float *d = dlogits + (long)i * C;

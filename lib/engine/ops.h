@@ -13,13 +13,27 @@
  *    means "not needed" and the work for it is skipped. The one exception
  *    is crossentropy_backward, which overwrites dlogits (so it may alias
  *    probs, saving a (N, V) buffer for MLM);
- *  - no allocation: scratch buffers are passed in.
+ *  - no allocation: scratch buffers are passed in (except per-thread
+ *    scratch and partial sums when the engine runs on several threads);
+ *  - threads: ops_set_threads(n) makes the engine split its work over n
+ *    OpenMP threads with OpenBLAS single-threaded (one pool owns the cores);
+ *    every split keeps the serial order of each sum (see ops.c). Never called: the engine is serial and OpenBLAS keeps
+ *    its own thread count (the behaviour before threads were the engine's).
  * Linear layers store W as (out, in), as Hugging Face does. */
 #ifndef AUTOPEFT_OPS_H
 #define AUTOPEFT_OPS_H
 
 #include <stdint.h>
 #include "util/util.h"
+
+/* Run the engine on n threads (n < 1: OpenBLAS's current thread count); sets
+ * OpenBLAS to 1 thread. ops_threads: the engine's thread count (1 if unset). */
+void ops_set_threads(int n);
+int ops_threads(void);
+/* p[0..n) = 0; dst[0..n) = src[0..n) (no overlap): memset / memcpy split
+ * over the engine's threads. */
+void ops_zero(float *p, long n);
+void ops_copy(float *dst, const float *src, long n);
 
 /* out (B,T,H) = wte[ids] + wpe[t] + wtt[tids]; tids may be NULL (= 0). */
 void embed_forward(float *out, const int *ids, const int *tids, const float *wte,

@@ -1,5 +1,6 @@
 /* optim.c -- see optim.h */
 #include "engine/optim.h"
+#include "engine/ops.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -46,6 +47,10 @@ void adamw_step(adamw *o, float lr)
         float lrk = q->lr_mult > 0.0f && q->lr_mult != 1.0f ? lr * q->lr_mult : lr;
         float step = lrk / bc1;
         float dec = q->decay ? 1.0f - lrk * o->h.weight_decay : 1.0f;
+#ifdef _OPENMP /* elementwise: the same result on any number of threads */
+        int nt = q->n >= 65536 ? ops_threads() : 1;
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+#endif
         for (long i = 0; i < q->n; i++) {
             float gi = g[i];
             p[i] *= dec;

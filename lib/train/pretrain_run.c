@@ -9,6 +9,7 @@
 
 #include "util/blas.h"
 #include "engine/checkpoint.h"
+#include "engine/ops.h"
 #include "config/hfconfig.h"
 #include "data/record.h"
 #include "util/util.h"
@@ -113,10 +114,12 @@ void pretrain_cli_run(const pretrain_cli_opts *a)
             c.intermediate = 4 * c.hidden;
     }
     po.seed = (uint64_t)seed;
-    if (threads)
-        blas_set_threads((int)threads);
-    if (verbose)
+    /* the engine owns the threads (see train-eval) */
+    ops_set_threads(threads ? (int)threads : 0);
+    if (verbose) {
         blas_log(stderr);
+        fprintf(stderr, "%s: engine threads=%d\n", ap_progname, ops_threads());
+    }
 
     char err[1024];
     /* vocabulary and masking */

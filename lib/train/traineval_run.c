@@ -15,6 +15,7 @@
 
 #include "util/blas.h"
 #include "engine/checkpoint.h"
+#include "engine/ops.h"
 #include "engine/safetensors.h"
 #include "config/configrec.h"
 #include "config/hfconfig.h"
@@ -218,10 +219,13 @@ void traineval_run(const traineval_opts *a, char *const *files, int nfiles)
         if (task_lookup(task_name, &sp, err, sizeof err) < 0)
             die_usage("%s", err);
     }
-    if (threads > 0)
-        blas_set_threads(threads);
-    if (verbose)
+    /* the engine owns the threads (OpenMP, OpenBLAS single-threaded); without
+     * --threads, as many as OpenBLAS would use (OPENBLAS_NUM_THREADS, or the CPUs) */
+    ops_set_threads(threads > 0 ? threads : 0);
+    if (verbose) {
         blas_log(stderr);
+        fprintf(stderr, "%s: engine threads=%d\n", ap_progname, ops_threads());
+    }
 
     /* The model's constants: depth for the layer flags, sizes for counts. */
     char *cfg_path = dir_file(o.model_dir, "config.json");

@@ -257,6 +257,11 @@ static int cmpstr(const void *a, const void *b) { return strcmp(*(char *const *)
 int main(int argc, char **argv)
 {
     const char *root = argc > 1 ? argv[1] : "tests/golden";
+    /* AUTOPEFT_THREADS=N: run the engine on N threads (ops_set_threads);
+     * unset: the serial engine. `make check` runs this test both ways. */
+    const char *th = getenv("AUTOPEFT_THREADS");
+    if (th && *th)
+        ops_set_threads(atoi(th));
     DIR *d = opendir(root);
     CHECK_MSG(d != NULL, "cannot open %s", root);
     if (!d) return check_status("test_golden");
