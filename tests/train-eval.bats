@@ -131,6 +131,23 @@ col() { # col NAME: print column NAME of the TSV on stdin (header-aware)
     printf '%s\n' "$output" | col message | sed -n 1p | grep -q 'cannot allocate'
 }
 
+@test "two threads without room for two OpenBLAS buffers: one thread, said once, same result" {
+    [ "${AUTOPEFT_SANITIZE:-0}" = 1 ] && skip "address space limits do not mix with AddressSanitizer"
+    # Each thread in sgemm needs a 128 MB OpenBLAS buffer, and OpenBLAS
+    # retries for ever when it cannot map one. A 230 MB address space leaves
+    # room for this small model and one buffer, not two (measured: the
+    # fallback shows between about 200 and 260 MB): the engine must notice
+    # before the first parallel region, run on one thread and say so.
+    one=$(te --epochs 1 --threads 1 "$FIX/cfg.tsv" | cut -f1,8-12)
+    run --separate-stderr timeout 120 bash -c "ulimit -v 230000; train-eval -q --model '$FIX/model' --task custom \
+        --text-a sentence --label label --train '$FIX/train.tsv' --dev '$FIX/dev.tsv' --batch 16 --lr 1e-2 \
+        --epochs 1 --threads 2 '$FIX/cfg.tsv'"
+    assert_success
+    [[ "$stderr" == *"work buffers of 128 MB: the engine runs on one thread"* ]] || fail "no fallback message: $stderr"
+    [ "$(printf '%s\n' "$stderr" | grep -c 'runs on one thread')" -eq 1 ] || fail "said more than once: $stderr"
+    [ "$(printf '%s\n' "$output" | cut -f1,8-12)" = "$one" ] || fail "differs from --threads 1: $output"
+}
+
 @test "a NaN loss ends that configuration with status=error" {
     # A regression target of 1e38 overflows the squared error to inf.
     { printf 'sentence\tlabel\n'; for i in 1 2 3 4 5 6 7 8; do printf 'a b c\t1e38\n'; done; } > "$BATS_TEST_TMPDIR/r.tsv"

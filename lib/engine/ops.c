@@ -1,8 +1,11 @@
 /* ops.c -- see ops.h */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
 #include "engine/ops.h"
 
 #include <cblas.h>
 #include <math.h>
+#include <stdio.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -27,6 +30,74 @@ static int ops_blas_gemm; /* AUTOPEFT_GEMM=blas: OpenBLAS threads the GEMMs */
 /* OpenBLAS (declared here, as in util/blas.c, whichever cblas.h is used) */
 void openblas_set_num_threads(int n);
 int openblas_get_num_threads(void);
+/* OpenBLAS internals, exported by its shared library (driver/others/
+ * memory.c, blas_server.c); weak, so that another BLAS still links and
+ * simply skips what they do here. */
+void *blas_memory_alloc(int procpos) __attribute__((weak));
+void blas_memory_free(void *buffer) __attribute__((weak));
+int blas_thread_shutdown_(void) __attribute__((weak));
+
+/* Each thread that calls sgemm at the same time needs its own OpenBLAS
+ * work buffer (BUFFER_SIZE, 128 MB of address space on x86-64). OpenBLAS
+ * keeps a buffer once it has one, and when it cannot map a new one it
+ * retries for ever: a process under an address-space limit (ulimit -v, a
+ * Slurm memory limit by address space) hung the first time two of the
+ * engine's threads happened to overlap in sgemm after the model had taken
+ * the room. So:
+ *  - when the engine owns the cores, OpenBLAS's own idle workers are
+ *    stopped (ops_set_threads): each holds a buffer and would never run
+ *    again (OpenBLAS restarts them if its own threading is asked for
+ *    later); their buffers go back to OpenBLAS's pool for the engine's
+ *    threads, so n threads take n buffers, as OpenBLAS threading did;
+ *  - before the first parallel region (par_ok), the main thread takes the
+ *    n buffers the engine's threads can need, one at a time, each after a
+ *    trial mapping of that size shows the room is there, and gives them
+ *    back to the pool; if the room is not there, the engine stays on one
+ *    thread, says so once on stderr, and never asks OpenBLAS for a buffer
+ *    it cannot map. */
+#define OPS_BLAS_BUFFER ((size_t)128 << 20)
+static int ops_bufs_checked;
+
+static void blas_workers_stop(void)
+{
+    if (blas_thread_shutdown_)
+        blas_thread_shutdown_();
+}
+
+/* Room for n OpenBLAS buffers, taken from here; 0 when it is not there. */
+static int blas_buffers_reserve(int n)
+{
+    if (!blas_memory_alloc || !blas_memory_free)
+        return 1; /* not OpenBLAS: nothing known to reserve */
+    void *buf[64];
+    int got = 0, ok = 1;
+    if (n > 64)
+        n = 64;
+    for (; got < n; got++) {
+        void *trial = mmap(NULL, OPS_BLAS_BUFFER + (64 << 10), PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (trial == MAP_FAILED) {
+            ok = 0;
+            break;
+        }
+        munmap(trial, OPS_BLAS_BUFFER + (64 << 10));
+        buf[got] = blas_memory_alloc(0);
+    }
+    for (int i = 0; i < got; i++)
+        if (buf[i])
+            blas_memory_free(buf[i]);
+    return ok;
+}
+
+static void ops_buffers_check(void)
+{
+    ops_bufs_checked = 1;
+    if (ops_blas_gemm || blas_buffers_reserve(ops_nt))
+        return;
+    fprintf(stderr, "autopeft: no room in the address space (ulimit -v) for %d OpenBLAS "
+                    "work buffers of 128 MB: the engine runs on one thread\n", ops_nt);
+    ops_nt = 1;
+}
 
 void ops_set_threads(int n)
 {
@@ -43,6 +114,9 @@ void ops_set_threads(int n)
     const char *g = getenv("AUTOPEFT_GEMM");
     ops_blas_gemm = ops_nt > 1 && g && !strcmp(g, "blas");
     openblas_set_num_threads(ops_blas_gemm ? ops_nt : 1);
+    ops_bufs_checked = 0;
+    if (!ops_blas_gemm && ops_nt > 1)
+        blas_workers_stop();
 }
 
 int ops_threads(void) { return ops_nt > 1 ? ops_nt : 1; }
@@ -53,7 +127,11 @@ int ops_threads(void) { return ops_nt > 1 ? ops_nt : 1; }
 static int par_ok(double work)
 {
 #ifdef _OPENMP
-    return ops_nt > 1 && work >= 32768.0 && !omp_in_parallel();
+    if (ops_nt < 2 || work < 32768.0 || omp_in_parallel())
+        return 0;
+    if (!ops_bufs_checked)
+        ops_buffers_check();
+    return ops_nt > 1;
 #else
     (void)work;
     return 0;
