@@ -445,19 +445,51 @@ OPS_HOT static void layernorm_forward_k(float *out, float *mean, float *rstd, co
 }
 
 /* LayerNorm weight gradients of columns [c0, c1), rows in order */
+/* The LayerNorm weight gradients of columns [c0, c1) (c0 a multiple of
+ * CBLK): one block of CBLK columns at a time, its sums held in registers
+ * over all N rows, each column's rows added in order, as the fused serial
+ * kernel adds them (the same bits). Reading a block's columns down the
+ * rows is a strided pass the prefetcher follows; updating dw in memory row
+ * after row, as the serial kernel does, cost ten times more here. */
+#define CBLK 16
 OPS_HOT static void layernorm_wgrad_k(float *dw, float *db, const float *dout, const float *inp,
                                       const float *mean, const float *rstd, int N, int C, long c0,
                                       long c1)
 {
-    for (int i = 0; i < N; i++) {
-        const float *x = inp + (long)i * C, *dy = dout + (long)i * C;
-        float m = mean[i], s = rstd[i];
-        if (dw)
-            for (long c = c0; c < c1; c++)
-                dw[c] += (x[c] - m) * s * dy[c];
-        if (db)
-            for (long c = c0; c < c1; c++)
-                db[c] += dy[c];
+    for (long c = c0; c < c1; c += CBLK) {
+        int w = c1 - c < CBLK ? (int)(c1 - c) : CBLK;
+        float aw[CBLK] = {0}, ab[CBLK] = {0};
+        for (int k = 0; k < w; k++) {
+            if (dw)
+                aw[k] = dw[c + k];
+            if (db)
+                ab[k] = db[c + k];
+        }
+        if (w == CBLK) {
+            for (int i = 0; i < N; i++) {
+                const float *x = inp + (long)i * C + c, *dy = dout + (long)i * C + c;
+                float m = mean[i], s = rstd[i];
+                for (int k = 0; k < CBLK; k++) {
+                    aw[k] += (x[k] - m) * s * dy[k];
+                    ab[k] += dy[k];
+                }
+            }
+        } else {
+            for (int i = 0; i < N; i++) {
+                const float *x = inp + (long)i * C + c, *dy = dout + (long)i * C + c;
+                float m = mean[i], s = rstd[i];
+                for (int k = 0; k < w; k++) {
+                    aw[k] += (x[k] - m) * s * dy[k];
+                    ab[k] += dy[k];
+                }
+            }
+        }
+        for (int k = 0; k < w; k++) {
+            if (dw)
+                dw[c + k] = aw[k];
+            if (db)
+                db[c + k] = ab[k];
+        }
     }
 }
 
@@ -508,12 +540,30 @@ static void bias_rows_k(float *out, const float *b, int N, int OC)
 }
 
 /* db[o0..o1) += the column sums of dout (N, OC), rows in order */
-static void bias_grad_k(float *db, const float *dout, int N, int OC, long o0, long o1)
+/* db[o] += the sum of dout's column o over the N rows, in row order, for
+ * columns [o0, o1) (o0 a multiple of CBLK): register sums per block of
+ * columns, as layernorm_wgrad_k. */
+OPS_HOT static void bias_grad_k(float *db, const float *dout, int N, int OC, long o0, long o1)
 {
-    for (int i = 0; i < N; i++) {
-        const float *d = dout + (long)i * OC;
-        for (long o = o0; o < o1; o++)
-            db[o] += d[o];
+    for (long o = o0; o < o1; o += CBLK) {
+        int w = o1 - o < CBLK ? (int)(o1 - o) : CBLK;
+        float acc[CBLK] = {0};
+        for (int k = 0; k < w; k++)
+            acc[k] = db[o + k];
+        if (w == CBLK)
+            for (int i = 0; i < N; i++) {
+                const float *d = dout + (long)i * OC + o;
+                for (int k = 0; k < CBLK; k++)
+                    acc[k] += d[k];
+            }
+        else
+            for (int i = 0; i < N; i++) {
+                const float *d = dout + (long)i * OC + o;
+                for (int k = 0; k < w; k++)
+                    acc[k] += d[k];
+            }
+        for (int k = 0; k < w; k++)
+            db[o + k] = acc[k];
     }
 }
 

@@ -1,7 +1,9 @@
 /* optim.h -- AdamW (torch.optim.AdamW semantics), the Hugging Face linear
  * warm-up/decay schedule and global-norm gradient clipping
  * (torch.nn.utils.clip_grad_norm_), over a list of flat parameter tensors.
- * Everything is sequential and deterministic. See tests/golden/README.md. */
+ * Deterministic: the same result on any number of engine threads (the
+ * norm is summed in fixed chunks, the rest is elementwise). See
+ * tests/golden/README.md. */
 #ifndef AUTOPEFT_OPTIM_H
 #define AUTOPEFT_OPTIM_H
 

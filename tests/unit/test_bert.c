@@ -12,6 +12,7 @@
 #include "check.h"
 #include "engine/ops.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -360,10 +361,86 @@ static void test_optim(void)
     CHECK(lr_linear_warmup(12, 2, 10) == 0.0 && lr_linear_warmup(0, 0, 4) == 1.0);
 }
 
+/* AdamW and clipping over tensors whose sizes do not line up with the
+ * threads' ranges or the norm's chunks: the same bits at 1 and 2 threads,
+ * and the values of a plain serial loop (double-sum norm to 1e-12). */
+static void test_optim_threads(void)
+{
+    enum { NT = 5 };
+    const long sz[NT] = {1, 70001, 3, 40000, 16389};
+    long total = 0;
+    for (int k = 0; k < NT; k++)
+        total += sz[k];
+    float *buf[2][2], *ref_p = malloc(sizeof(float) * (size_t)total), *gsave = malloc(sizeof(float) * (size_t)total);
+    for (int r = 0; r < 2; r++)
+        for (int j = 0; j < 2; j++)
+            buf[r][j] = malloc(sizeof(float) * (size_t)total);
+    for (long i = 0; i < total; i++) {
+        float pv = (float)sin(0.001 * (double)i), gv = (float)cos(0.37 * (double)i) * 0.01f;
+        buf[0][0][i] = buf[1][0][i] = ref_p[i] = pv;
+        buf[0][1][i] = buf[1][1][i] = gsave[i] = gv;
+    }
+    adamw_hparams h = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.1f};
+    double norms[2];
+    for (int r = 0; r < 2; r++) {
+        ops_set_threads(r + 1);
+        opt_param ps[NT];
+        long off = 0;
+        for (int k = 0; k < NT; k++) {
+            ps[k] = (opt_param){buf[r][0] + off, buf[r][1] + off, sz[k], k % 2, k == 3 ? 0.5f : 1.0f};
+            off += sz[k];
+        }
+        adamw o;
+        adamw_init(&o, ps, NT, &h);
+        norms[r] = clip_grad_norm(ps, NT, 0.5);
+        adamw_step(&o, 1e-2f);
+        adamw_step(&o, 5e-3f);
+        adamw_free(&o);
+    }
+    ops_set_threads(1);
+    CHECK(norms[0] == norms[1]);
+    CHECK(memcmp(buf[0][0], buf[1][0], sizeof(float) * (size_t)total) == 0);
+    CHECK(memcmp(buf[0][1], buf[1][1], sizeof(float) * (size_t)total) == 0);
+    /* the plain loops */
+    double s = 0;
+    for (long i = 0; i < total; i++)
+        s += (double)gsave[i] * gsave[i];
+    CHECK(fabs(norms[0] - sqrt(s)) <= 1e-12 * sqrt(s));
+    float c = (float)(0.5 / (sqrt(s) + 1e-6));
+    float *m = calloc((size_t)total, sizeof(float)), *v = calloc((size_t)total, sizeof(float));
+    long bad = 0, off = 0;
+    for (int k = 0; k < NT; k++) {
+        for (long i = off; i < off + sz[k]; i++) {
+            float lrs[2] = {1e-2f, 5e-3f};
+            float gi = gsave[i] * c;
+            for (int t = 1; t <= 2; t++) {
+                float lrk = k == 3 ? lrs[t - 1] * 0.5f : lrs[t - 1];
+                float bc1 = (float)(1.0 - pow(0.9, t)), bc2s = (float)sqrt(1.0 - pow(0.999, t));
+                if (k % 2)
+                    ref_p[i] *= 1.0f - lrk * 0.1f;
+                m[i] = 0.9f * m[i] + (1.0f - 0.9f) * gi;
+                v[i] = 0.999f * v[i] + (1.0f - 0.999f) * gi * gi;
+                ref_p[i] -= lrk / bc1 * m[i] / (sqrtf(v[i]) / bc2s + 1e-8f);
+            }
+            bad += fabsf(ref_p[i] - buf[0][0][i]) > 1e-6f;
+        }
+        off += sz[k];
+    }
+    CHECK(bad == 0);
+    free(m);
+    free(v);
+    free(ref_p);
+    free(gsave);
+    for (int r = 0; r < 2; r++)
+        for (int j = 0; j < 2; j++)
+            free(buf[r][j]);
+}
+
 int main(void)
 {
     test_fd();
     test_dynamic_and_determinism();
     test_optim();
+    test_optim_threads();
     return check_status("test_bert");
 }
