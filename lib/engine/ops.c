@@ -64,6 +64,7 @@ static void blas_workers_stop(void)
         blas_thread_shutdown_();
 }
 
+#ifdef _OPENMP /* only the threaded engine needs more than one buffer */
 /* Room for n OpenBLAS buffers, taken from here; 0 when it is not there. */
 static int blas_buffers_reserve(int n)
 {
@@ -98,6 +99,8 @@ static void ops_buffers_check(void)
                     "work buffers of 128 MB: the engine runs on one thread\n", ops_nt);
     ops_nt = 1;
 }
+
+#endif
 
 void ops_set_threads(int n)
 {
@@ -171,7 +174,7 @@ static void par_range(long n, long q, long *lo, long *hi)
     do {                                                                                     \
         long n_ = (n);                                                                       \
         if (par_ok((double)n_ * (work))) {                                                   \
-            _Pragma("omp parallel num_threads(ops_nt)")                                      \
+            OPS_OMP("omp parallel num_threads(ops_nt)")                                      \
             {                                                                                \
                 long lo, hi;                                                                 \
                 par_range(n_, (q), &lo, &hi);                                                \
@@ -193,7 +196,7 @@ static void gemm(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, int M, int N,
 {
     if (M > 0 && N > 0 && !ops_blas_gemm && par_ok(2.0 * M * N * K / 16)) {
         int rows = M >= N;
-        _Pragma("omp parallel num_threads(ops_nt)")
+        OPS_OMP("omp parallel num_threads(ops_nt)")
         {
             long lo, hi;
             par_range(rows ? M : N, 16, &lo, &hi);
@@ -993,7 +996,7 @@ void attention_forward(float *out, float *att, unsigned char *keep, float *scrat
                                  (int)(i / NH), (int)(i % NH), T, NH, hd, pt);
         return;
     }
-    _Pragma("omp parallel num_threads(ops_nt)")
+    OPS_OMP("omp parallel num_threads(ops_nt)")
     {
         long lo, hi;
         par_range(BH, 1, &lo, &hi);
@@ -1079,7 +1082,7 @@ void attention_backward(float *dqkv, float *dpk, float *dpv, float *scratch, con
                                   drop, ds, (int)(i / NH), (int)(i % NH), T, NH, hd, pt);
         return;
     }
-    _Pragma("omp parallel num_threads(ops_nt)")
+    OPS_OMP("omp parallel num_threads(ops_nt)")
     {
         long lo, hi;
         par_range(byhead ? NH : BH, 1, &lo, &hi);

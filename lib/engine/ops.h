@@ -28,6 +28,13 @@
 
 /* Run the engine on n threads (n < 1: OpenBLAS's current thread count); sets
  * OpenBLAS to 1 thread. ops_threads: the engine's thread count (1 if unset). */
+/* An OpenMP pragma that vanishes without -fopenmp (no unknown-pragma
+ * warning): the engine is then serial. */
+#ifdef _OPENMP
+#define OPS_OMP(x) _Pragma(x)
+#else
+#define OPS_OMP(x)
+#endif
 void ops_set_threads(int n);
 int ops_threads(void);
 /* p[0..n) = 0; dst[0..n) = src[0..n) (no overlap): memset / memcpy split

@@ -78,7 +78,7 @@ void adamw_step(adamw *o, float lr)
     const opt_param *ps = o->ps;
     int nt = elem_threads(o->total);
     (void)nt;
-#pragma omp parallel num_threads(nt) if (nt > 1)
+OPS_OMP("omp parallel num_threads(nt) if (nt > 1)")
     {
         long lo, hi;
         elem_range(o->total, &lo, &hi);
@@ -125,7 +125,7 @@ double grad_global_norm(const opt_param *ps, int n)
     double part[NORM_MAXCHUNKS];
     int nt = elem_threads(total);
     (void)nt;
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+OPS_OMP("omp parallel for schedule(static) num_threads(nt) if (nt > 1)")
     for (long c = 0; c < nch; c++) {
         long lo = c * chunk, hi = lo + chunk < total ? lo + chunk : total;
         double s = 0;
@@ -152,7 +152,7 @@ double clip_grad_norm(const opt_param *ps, int n, double max_norm)
             total += ps[k].n;
         int nt = elem_threads(total);
         (void)nt;
-#pragma omp parallel num_threads(nt) if (nt > 1)
+OPS_OMP("omp parallel num_threads(nt) if (nt > 1)")
         {
             long lo, hi;
             elem_range(total, &lo, &hi);
