@@ -48,6 +48,8 @@ static void usage(void)
            "      --warmup F           fraction of steps with linear warm-up (default 0)\n"
            "      --weight-decay X     AdamW weight decay (default 0)\n"
            "      --clip X             gradient-norm clipping (default 1; 0 = off)\n"
+           "      --dropout P          hidden and attention dropout while training (default:\n"
+           "                           the checkpoint's config.json)\n"
            "      --eval-every N       evaluate every N steps (default: every epoch)\n"
            "      --patience N         stop after N evaluations without improvement (default: never)\n"
            "      --seed N             seed for new weights, data order and dropout (default 42);\n"
@@ -77,7 +79,7 @@ enum {
     O_VOCAB = 256, O_CASED, O_TRAIN, O_DEV, O_DATA, O_FORMAT, O_TEXTA, O_TEXTB, O_LABEL, O_LABELS,
     O_REGRESSION, O_METRIC, O_MAXTRAIN, O_TRAINFRAC, O_DEVFROM, O_MAXLEN, O_EPOCHS, O_LR, O_PREFIXLR, O_BATCH,
     O_WARMUP, O_WD, O_CLIP, O_EVALEVERY, O_PATIENCE, O_SEED, O_THREADS, O_FULL, O_PRED, O_CSV, O_SAVE, O_LOAD, O_LOGITS,
-    O_TASKNAME, O_MAXDEV
+    O_TASKNAME, O_MAXDEV, O_DROPOUT
 };
 
 int main(int argc, char **argv)
@@ -101,6 +103,7 @@ int main(int argc, char **argv)
         {"prefix-lr", required_argument, 0, O_PREFIXLR},
         {"batch", required_argument, 0, O_BATCH}, {"warmup", required_argument, 0, O_WARMUP},
         {"weight-decay", required_argument, 0, O_WD}, {"clip", required_argument, 0, O_CLIP},
+        {"dropout", required_argument, 0, O_DROPOUT},
         {"eval-every", required_argument, 0, O_EVALEVERY}, {"patience", required_argument, 0, O_PATIENCE},
         {"seed", required_argument, 0, O_SEED}, {"threads", required_argument, 0, O_THREADS},
         {"full", no_argument, 0, O_FULL}, {"predictions", required_argument, 0, O_PRED},
@@ -147,6 +150,7 @@ int main(int argc, char **argv)
         case O_WARMUP: o->warmup = cli_double("--warmup", optarg, 0, 1, 0); break;
         case O_WD: o->weight_decay = cli_double("--weight-decay", optarg, 0, 10, 0); break;
         case O_CLIP: o->clip = cli_double("--clip", optarg, 0, 1e9, 0); break;
+        case O_DROPOUT: o->dropout = cli_double("--dropout", optarg, 0, 0.999999, 0); break;
         case O_EVALEVERY: o->eval_every = cli_long("--eval-every", optarg, 0, 1L << 40); break;
         case O_PATIENCE: o->patience = (int)cli_long("--patience", optarg, 0, 1000000); break;
         case O_SEED: o->seed = (uint64_t)cli_long("--seed", optarg, 0, 0x7fffffffffffffffL); break;

@@ -308,6 +308,32 @@ bad() { # bad EXPECTED-MESSAGE-PART CMD...: exit 1, message on stderr, no record
     [ "$a" = "$b" ]
 }
 
+@test "--dropout sets the training dropout: the checkpoint's by default, 0 repeats exactly and changes the result" {
+    # the fixture model's config.json has hidden and attention dropout 0.1
+    grep -q '"hidden_dropout_prob":[[:space:]]*0.1' "$FIX/model/config.json"
+    base=$(te --epochs 2 --seed 3 --threads 1 "$FIX/cfg.tsv" | cut -f1-16,18-)
+    same=$(te --epochs 2 --seed 3 --threads 1 --dropout 0.1 "$FIX/cfg.tsv" | cut -f1-16,18-)
+    off=$(te --epochs 2 --seed 3 --threads 1 --dropout 0 "$FIX/cfg.tsv" | cut -f1-16,18-)
+    again=$(te --epochs 2 --seed 3 --threads 1 --dropout 0 "$FIX/cfg.tsv" | cut -f1-16,18-)
+    echo "loss: default $(printf '%s\n' "$base" | col loss | tr '\n' ' ') --dropout 0 $(printf '%s\n' "$off" | col loss | tr '\n' ' ')"
+    [ "$base" = "$same" ]
+    [ "$off" = "$again" ]
+    [ "$(printf '%s\n' "$base" | col loss)" != "$(printf '%s\n' "$off" | col loss)" ]
+    # --dropout 0 trains as a checkpoint whose config.json says 0
+    m0="$BATS_TEST_TMPDIR/m0"
+    mkdir "$m0"
+    ln -s "$FIX/model/model.safetensors" "$FIX/model/vocab.txt" "$m0/"
+    sed -E 's/("(hidden|attention_probs)_dropout_prob":[[:space:]]*)0\.1/\10/' "$FIX/model/config.json" > "$m0/config.json"
+    cfg0=$(train-eval -q --model "$m0" --task custom --text-a sentence --label label --train "$FIX/train.tsv" \
+        --dev "$FIX/dev.tsv" --batch 16 --lr 1e-2 --epochs 2 --seed 3 --threads 1 "$FIX/cfg.tsv" | cut -f1-16,18-)
+    [ "$off" = "$cfg0" ]
+    for bad in 1 -0.1 abc; do
+        run te --epochs 1 --dropout "$bad" "$FIX/cfg.tsv"
+        assert_failure 2
+        assert_output --partial "--dropout"
+    done
+}
+
 @test "--prefix-lr rejects a value that is not a positive number" {
     run te --epochs 1 --prefix-lr abc "$FIX/cfg.tsv"
     assert_failure 2

@@ -23,7 +23,8 @@ out=${1:-out/demo}
 model=${MODEL:-$here/data/encoder}
 data=$out/data
 LRS=${LRS:-1e-4 3e-4 1e-3 3e-3}
-BUDGET="--epochs 2 --batch 32 --max-len 48 --max-train 2000"
+# the demo's budget and dropout (pipelines/demo.mk)
+BUDGET="--epochs 2 --batch 32 --max-len 48 --max-train 2000 --dropout 0"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 tasks="wn-pos wn-order wn-cloze"
@@ -39,7 +40,7 @@ se() { awk -v p="$1" -v n="$2" 'BEGIN { printf "%.4f", sqrt(p * (1 - p) / n) }';
 echo "### Embedded default: acceptance ($(date -u +%Y-%m-%d), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
 echo
 echo "Encoder: \`${model#"$here"/}\`, $(jq -r '"\(.num_hidden_layers) layers, hidden \(.hidden_size), \(.num_attention_heads) heads"' "$model/config.json")."
-echo "Demo budget: 2,000 training examples, 2 epochs, batch 32, 48 tokens; dev sets of $(ndev wn-pos) (standard error at p = 0.9: $(se 0.9 "$(ndev wn-pos)"))."
+echo "Demo budget: 2,000 training examples, 2 epochs, batch 32, 48 tokens, no dropout; dev sets of $(ndev wn-pos) (standard error at p = 0.9: $(se 0.9 "$(ndev wn-pos)"))."
 echo
 
 # 1. best PEFT against the best shortcut

@@ -23,6 +23,7 @@ void te_options_default(te_options *o)
     o->warmup = 0.0;
     o->weight_decay = 0.0;
     o->clip = 1.0;
+    o->dropout = -1;
     o->log = stderr;
 }
 
@@ -261,6 +262,7 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
     bo.max_batch = o->batch;
     bo.max_seq = o->max_len;
     bo.seed = o->seed;
+    bo.dropout = (float)o->dropout; /* < 0: the checkpoint's */
     char *mod_path = o->load ? dir_file(o->load, BERT_MODULES_FILE) : NULL;
     bo.modules = mod_path;
     if (mod_path && o->labels) {

@@ -32,6 +32,7 @@ typedef struct {
     double warmup;            /* fraction of the steps with linear warm-up */
     double weight_decay;      /* AdamW decoupled weight decay */
     double clip;              /* global gradient-norm clip; <= 0: none */
+    double dropout;           /* hidden and attention dropout; < 0: the checkpoint's config */
     int full;                 /* full fine-tuning */
     int quiet;                /* no progress lines */
     int verbose;              /* also log the model built for each record */
