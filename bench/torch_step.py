@@ -63,9 +63,13 @@ def blas_info():
 
 def make_params(cfg, pc, gen):
     """Random weights in float32 (N(0, 0.02), LayerNorm 1/0, zero biases)."""
+    return init_params(R.base_shapes(cfg, pooler=True) + R.head_shapes(cfg, "autopeft", "cls")
+                       + R.peft_shapes(cfg, pc), gen)
+
+
+def init_params(shapes, gen):
+    """N(0, 0.02) weights, LayerNorm weights 1, biases 0, in shapes' order."""
     P = OrderedDict()
-    shapes = R.base_shapes(cfg, pooler=True) + R.head_shapes(cfg, "autopeft", "cls") \
-        + R.peft_shapes(cfg, pc)
     for n, s in shapes:
         if "LayerNorm.weight" in n:
             t = torch.ones(s)
@@ -78,17 +82,8 @@ def make_params(cfg, pc, gen):
 
 
 def make_params_mlm(cfg, pc, gen):
-    P = OrderedDict()
-    shapes = R.base_shapes(cfg, pooler=True) + R.head_shapes(cfg, "autopeft", "mlm")
-    for n, s in shapes:
-        if "LayerNorm.weight" in n:
-            t = torch.ones(s)
-        elif n.endswith("bias"):
-            t = torch.zeros(s)
-        else:
-            t = torch.randn(s, generator=gen) * 0.02
-        P[n] = t
-    return P
+    """The same for the MLM step: the encoder and its tied MLM head."""
+    return init_params(R.base_shapes(cfg, pooler=True) + R.head_shapes(cfg, "autopeft", "mlm"), gen)
 
 
 MLM_PER_SEQ = 7
