@@ -58,12 +58,6 @@ int blas_thread_shutdown_(void) __attribute__((weak));
 #define OPS_BLAS_BUFFER ((size_t)128 << 20)
 static int ops_bufs_checked;
 
-static void blas_workers_stop(void)
-{
-    if (blas_thread_shutdown_)
-        blas_thread_shutdown_();
-}
-
 #ifdef _OPENMP /* only the threaded engine needs more than one buffer */
 /* Room for n OpenBLAS buffers, taken from here; 0 when it is not there. */
 static int blas_buffers_reserve(int n)
@@ -118,8 +112,8 @@ void ops_set_threads(int n)
     ops_blas_gemm = ops_nt > 1 && g && !strcmp(g, "blas");
     openblas_set_num_threads(ops_blas_gemm ? ops_nt : 1);
     ops_bufs_checked = 0;
-    if (!ops_blas_gemm && ops_nt > 1)
-        blas_workers_stop();
+    if (!ops_blas_gemm && ops_nt > 1 && blas_thread_shutdown_)
+        blas_thread_shutdown_(); /* OpenBLAS's idle workers (see above) */
 }
 
 int ops_threads(void) { return ops_nt > 1 ? ops_nt : 1; }
@@ -447,7 +441,6 @@ OPS_HOT static void layernorm_forward_k(float *out, float *mean, float *rstd, co
     }
 }
 
-/* LayerNorm weight gradients of columns [c0, c1), rows in order */
 /* The LayerNorm weight gradients of columns [c0, c1) (c0 a multiple of
  * CBLK): one block of CBLK columns at a time, its sums held in registers
  * over all N rows, each column's rows added in order, as the fused serial
@@ -455,6 +448,23 @@ OPS_HOT static void layernorm_forward_k(float *out, float *mean, float *rstd, co
  * rows is a strided pass the prefetcher follows; updating dw in memory row
  * after row, as the serial kernel does, cost ten times more here. */
 #define CBLK 16
+/* Rows 0..N-1 of columns [c, c + w) added into aw, ab (w <= CBLK); called
+ * with w = CBLK for full blocks, so that the inlined loop has a constant
+ * width and vectorises. */
+OPS_INLINE void layernorm_wgrad_block(float *aw, float *ab, const float *dout, const float *inp,
+                                      const float *mean, const float *rstd, int N, int C, long c,
+                                      int w)
+{
+    for (int i = 0; i < N; i++) {
+        const float *x = inp + (long)i * C + c, *dy = dout + (long)i * C + c;
+        float m = mean[i], s = rstd[i];
+        for (int k = 0; k < w; k++) {
+            aw[k] += (x[k] - m) * s * dy[k];
+            ab[k] += dy[k];
+        }
+    }
+}
+
 OPS_HOT static void layernorm_wgrad_k(float *dw, float *db, const float *dout, const float *inp,
                                       const float *mean, const float *rstd, int N, int C, long c0,
                                       long c1)
@@ -468,25 +478,10 @@ OPS_HOT static void layernorm_wgrad_k(float *dw, float *db, const float *dout, c
             if (db)
                 ab[k] = db[c + k];
         }
-        if (w == CBLK) {
-            for (int i = 0; i < N; i++) {
-                const float *x = inp + (long)i * C + c, *dy = dout + (long)i * C + c;
-                float m = mean[i], s = rstd[i];
-                for (int k = 0; k < CBLK; k++) {
-                    aw[k] += (x[k] - m) * s * dy[k];
-                    ab[k] += dy[k];
-                }
-            }
-        } else {
-            for (int i = 0; i < N; i++) {
-                const float *x = inp + (long)i * C + c, *dy = dout + (long)i * C + c;
-                float m = mean[i], s = rstd[i];
-                for (int k = 0; k < w; k++) {
-                    aw[k] += (x[k] - m) * s * dy[k];
-                    ab[k] += dy[k];
-                }
-            }
-        }
+        if (w == CBLK)
+            layernorm_wgrad_block(aw, ab, dout, inp, mean, rstd, N, C, c, CBLK);
+        else
+            layernorm_wgrad_block(aw, ab, dout, inp, mean, rstd, N, C, c, w);
         for (int k = 0; k < w; k++) {
             if (dw)
                 dw[c + k] = aw[k];
@@ -542,10 +537,18 @@ static void bias_rows_k(float *out, const float *b, int N, int OC)
         memcpy(out + (long)i * OC, b, sizeof(float) * OC);
 }
 
-/* db[o0..o1) += the column sums of dout (N, OC), rows in order */
 /* db[o] += the sum of dout's column o over the N rows, in row order, for
  * columns [o0, o1) (o0 a multiple of CBLK): register sums per block of
  * columns, as layernorm_wgrad_k. */
+OPS_INLINE void bias_grad_block(float *acc, const float *dout, int N, int OC, long o, int w)
+{
+    for (int i = 0; i < N; i++) {
+        const float *d = dout + (long)i * OC + o;
+        for (int k = 0; k < w; k++)
+            acc[k] += d[k];
+    }
+}
+
 OPS_HOT static void bias_grad_k(float *db, const float *dout, int N, int OC, long o0, long o1)
 {
     for (long o = o0; o < o1; o += CBLK) {
@@ -554,17 +557,9 @@ OPS_HOT static void bias_grad_k(float *db, const float *dout, int N, int OC, lon
         for (int k = 0; k < w; k++)
             acc[k] = db[o + k];
         if (w == CBLK)
-            for (int i = 0; i < N; i++) {
-                const float *d = dout + (long)i * OC + o;
-                for (int k = 0; k < CBLK; k++)
-                    acc[k] += d[k];
-            }
+            bias_grad_block(acc, dout, N, OC, o, CBLK);
         else
-            for (int i = 0; i < N; i++) {
-                const float *d = dout + (long)i * OC + o;
-                for (int k = 0; k < w; k++)
-                    acc[k] += d[k];
-            }
+            bias_grad_block(acc, dout, N, OC, o, w);
         for (int k = 0; k < w; k++)
             db[o + k] = acc[k];
     }

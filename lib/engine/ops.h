@@ -26,8 +26,6 @@
 #include <stdint.h>
 #include "util/util.h"
 
-/* Run the engine on n threads (n < 1: OpenBLAS's current thread count); sets
- * OpenBLAS to 1 thread. ops_threads: the engine's thread count (1 if unset). */
 /* An OpenMP pragma that vanishes without -fopenmp (no unknown-pragma
  * warning): the engine is then serial. */
 #ifdef _OPENMP
@@ -35,6 +33,9 @@
 #else
 #define OPS_OMP(x)
 #endif
+
+/* Run the engine on n threads (n < 1: OpenBLAS's current thread count); sets
+ * OpenBLAS to 1 thread. ops_threads: the engine's thread count (1 if unset). */
 void ops_set_threads(int n);
 int ops_threads(void);
 /* p[0..n) = 0; dst[0..n) = src[0..n) (no overlap): memset / memcpy split

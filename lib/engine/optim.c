@@ -11,14 +11,22 @@
 
 #include "util/util.h"
 
+/* The elements of all n tensors. */
+static long params_total(const opt_param *ps, int n)
+{
+    long t = 0;
+    for (int k = 0; k < n; k++)
+        t += ps[k].n;
+    return t;
+}
+
 int adamw_init_try(adamw *o, const opt_param *ps, int n, const adamw_hparams *h)
 {
     memset(o, 0, sizeof *o);
     o->h = *h;
     o->ps = ps;
     o->n = n;
-    for (int i = 0; i < n; i++)
-        o->total += ps[i].n;
+    o->total = params_total(ps, n);
     o->m = calloc((size_t)(o->total ? o->total : 1), sizeof(float));
     o->v = calloc((size_t)(o->total ? o->total : 1), sizeof(float));
     if (!o->m || !o->v) {
@@ -115,10 +123,7 @@ void adamw_free(adamw *o)
 
 double grad_global_norm(const opt_param *ps, int n)
 {
-    long total = 0;
-    for (int k = 0; k < n; k++)
-        total += ps[k].n;
-    long chunk = NORM_CHUNK;
+    long total = params_total(ps, n), chunk = NORM_CHUNK;
     while ((total + chunk - 1) / chunk > NORM_MAXCHUNKS)
         chunk *= 2;
     long nch = (total + chunk - 1) / chunk;
@@ -147,9 +152,7 @@ double clip_grad_norm(const opt_param *ps, int n, double max_norm)
     double norm = grad_global_norm(ps, n);
     if (norm > max_norm) {
         float c = (float)(max_norm / (norm + 1e-6));
-        long total = 0;
-        for (int k = 0; k < n; k++)
-            total += ps[k].n;
+        long total = params_total(ps, n);
         int nt = elem_threads(total);
         (void)nt;
 OPS_OMP("omp parallel num_threads(nt) if (nt > 1)")
