@@ -44,6 +44,7 @@ static void usage(void)
            "      --epochs N           epochs (default 3); 0 evaluates the model as loaded\n"
            "      --lr X               peak learning rate (default 1e-4)\n"
            "      --prefix-lr X        peak learning rate of prefix tuning's tensors (default: --lr)\n"
+           "      --full-lr X          peak learning rate of full fine-tuning records (default: --lr)\n"
            "      --batch N            examples per step (default 32)\n"
            "      --warmup F           fraction of steps with linear warm-up (default 0)\n"
            "      --weight-decay X     AdamW weight decay (default 0)\n"
@@ -77,7 +78,7 @@ static void usage(void)
 
 enum {
     O_VOCAB = 256, O_CASED, O_TRAIN, O_DEV, O_DATA, O_FORMAT, O_TEXTA, O_TEXTB, O_LABEL, O_LABELS,
-    O_REGRESSION, O_METRIC, O_MAXTRAIN, O_TRAINFRAC, O_DEVFROM, O_MAXLEN, O_EPOCHS, O_LR, O_PREFIXLR, O_BATCH,
+    O_REGRESSION, O_METRIC, O_MAXTRAIN, O_TRAINFRAC, O_DEVFROM, O_MAXLEN, O_EPOCHS, O_LR, O_PREFIXLR, O_FULLLR, O_BATCH,
     O_WARMUP, O_WD, O_CLIP, O_EVALEVERY, O_PATIENCE, O_SEED, O_THREADS, O_FULL, O_PRED, O_CSV, O_SAVE, O_LOAD, O_LOGITS,
     O_TASKNAME, O_MAXDEV, O_DROPOUT
 };
@@ -100,7 +101,7 @@ int main(int argc, char **argv)
         {"max-train", required_argument, 0, O_MAXTRAIN}, {"train-frac", required_argument, 0, O_TRAINFRAC},
         {"dev-from-train", required_argument, 0, O_DEVFROM}, {"max-len", required_argument, 0, O_MAXLEN},
         {"epochs", required_argument, 0, O_EPOCHS}, {"lr", required_argument, 0, O_LR},
-        {"prefix-lr", required_argument, 0, O_PREFIXLR},
+        {"prefix-lr", required_argument, 0, O_PREFIXLR}, {"full-lr", required_argument, 0, O_FULLLR},
         {"batch", required_argument, 0, O_BATCH}, {"warmup", required_argument, 0, O_WARMUP},
         {"weight-decay", required_argument, 0, O_WD}, {"clip", required_argument, 0, O_CLIP},
         {"dropout", required_argument, 0, O_DROPOUT},
@@ -146,6 +147,7 @@ int main(int argc, char **argv)
         case O_EPOCHS: o->epochs = (int)cli_long("--epochs", optarg, 0, 100000); break;
         case O_LR: o->lr = cli_double("--lr", optarg, 0, 1e6, 0); break;
         case O_PREFIXLR: o->prefix_lr = cli_double("--prefix-lr", optarg, 0, 1e6, 0); break;
+        case O_FULLLR: o->full_lr = cli_double("--full-lr", optarg, 0, 1e6, 0); break;
         case O_BATCH: o->batch = (int)cli_long("--batch", optarg, 1, 4096); break;
         case O_WARMUP: o->warmup = cli_double("--warmup", optarg, 0, 1, 0); break;
         case O_WD: o->weight_decay = cli_double("--weight-decay", optarg, 0, 10, 0); break;

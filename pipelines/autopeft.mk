@@ -1,7 +1,8 @@
 # pipelines/autopeft.mk -- the AutoPEFT workflow on any encoder and tasks:
 #
 #   1. search     propose | train-eval rounds on the search task (the first
-#                 task), evaluations of a batch in parallel  -> search/front.tsv
+#                 task), evaluations of a batch in parallel; with CONFIRM=K
+#                 the front's configurations get K more seeds -> search/front.tsv
 #   2. transfer   the front on every other task              -> transfer/TASK/
 #   3. baselines  serial/parallel adapter, prefix, LoRA (3 sizes each) and
 #                 full fine-tuning on every task              -> baselines/TASK/
@@ -32,6 +33,9 @@ BATCH      ?= 4
 INIT       ?= 8
 SEED       ?= 42
 SEEDS      ?= 3
+# CONFIRM=K: before the search ends, every front configuration is run with K
+# more seeds and the front is taken on mean scores (pipelines/search.sh)
+CONFIRM    ?= 0
 # training budget of one evaluation
 EPOCHS     ?= 3
 LR         ?= 1e-4
@@ -63,7 +67,7 @@ SLURM_ARGS ?=
 # worst score of the task's points, and 1.1 x their largest params_pct)
 REF        ?=
 
-export OUT MODEL SEED SEEDS EVALS BATCH INIT TRAIN_ARGS JOBS THREADS LAUNCH REF
+export OUT MODEL SEED SEEDS CONFIRM EVALS BATCH INIT TRAIN_ARGS JOBS THREADS LAUNCH REF
 export EXECUTOR EVALUATOR CPUS MEM TIME_LIMIT PARTITION SLURM_ARGS
 
 ifeq ($(MODEL),)

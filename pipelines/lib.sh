@@ -25,3 +25,14 @@ kill_point() {
 
 # publish TMP DEST: move a finished temp file into place (atomic rename).
 publish() { mv -f "$1" "$2" && kill_point; }
+
+# reseed FILE SEED FROM TO: configuration records ID~sS (config_id ID, seed
+# S) for the seeds S = SEED+FROM .. SEED+TO of every configuration of FILE
+# (its id and configuration columns), for train-eval's per-record seed.
+reseed() {
+    awk -F '\t' -v OFS='\t' -v seed="$2" -v a="$3" -v b="$4" '
+        NR == 1 { hl = "id" OFS "config_id" OFS "seed"
+            for (i = 1; i <= NF; i++) { if ($i == "id") ci = i; else if ($i ~ /^(family|sa|pa|pt|lora|full|l[0-9]+)$/) { keep[i] = 1; hl = hl OFS $i } }
+            print hl; next }
+        $0 != "" { for (s = a; s <= b; s++) { line = $ci "~s" (seed + s) OFS $ci OFS (seed + s); for (i = 1; i <= NF; i++) if (keep[i]) line = line OFS $i; print line } }' "$1"
+}

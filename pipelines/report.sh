@@ -13,7 +13,7 @@
 #                                every evaluation, the front, the baselines by
 #                                family, full fine-tuning as a horizontal line
 #   OUT/report/TASK-rescore.png  the re-trained front with error bars (+-1 sd
-#                                over seeds) beside the single-run front
+#                                over seeds) beside the search front
 #
 # Tables are made with awk, hypervolumes with pareto(1), plots with gnuplot.
 # The reference point is REF=SCORE,PARAMS_PCT if set, else per task the
@@ -171,10 +171,15 @@ if [ -s "$rs_dir/front-stats.tsv" ]; then
         echo "every baseline with its own run and $((n_seeds - 1)) new seeds. The front is recomputed on the means, with"
         echo "points whose means differ by less than their combined standard error counted as ties"
         echo "(\`pareto --tol score_mean=@score_se\`); on_front = 0 marks configurations that leave it."
+        if [ -s "$out/search/confirm.tsv" ]; then
+            echo "The search confirmed its front before it ended (CONFIRM): a front configuration's search score"
+            echo "is the mean of its search run and its confirmation runs (seeds SEED+1001 and up), none of them"
+            echo "among the new seeds here."
+        fi
         echo
         echo "| set | hypervolume (reference: score $rs, $rp % params) |"
         echo "|---|---|"
-        echo "| single-run front (search scores) | $(hv "$out/search/front.tsv" "$rs" "$rp") |"
+        echo "| search front (search scores) | $(hv "$out/search/front.tsv" "$rs" "$rp") |"
         echo "| re-trained front (means over seeds) | $(hv "$rs_dir/front.tsv" "$rs" "$rp" score_mean) |"
         echo
         echo "| id | modules | layers | search score | mean | sd | se | min-max | seeds | % params | on_front |"

@@ -11,6 +11,9 @@
 #       (the batch's evaluations run JOBS at a time; see evaluate.sh)
 #       remove OUT/round.tsv
 #   pareto OUT/history.tsv > OUT/front.tsv
+#   (with CONFIRM=K > 0, the front's configurations are first run with K more
+#   seeds and the front is taken on mean scores: OUT/confirm.tsv and
+#   OUT/scores.tsv, see below)
 #
 # Every file is written to a temp file and renamed, and a round's proposals
 # are kept until all of them are in the history, so a search killed at any
@@ -29,6 +32,8 @@ for v in "$evals" "$batch" "$init" "$seed"; do
     case $v in '' | *[!0-9]*) die "EVALS, BATCH, INIT and SEED must be non-negative integers, not '$v'" ;; esac
 done
 [ "$batch" -gt 0 ] || die "BATCH must be at least 1"
+confirm=${CONFIRM:-0}
+case $confirm in '' | *[!0-9]*) die "CONFIRM must be a non-negative integer, not '$confirm'" ;; esac
 mkdir -p "$out"
 h=$out/history.tsv r=$out/round.tsv
 rm -f "$out"/*.tmp.*
@@ -58,7 +63,32 @@ while :; do
     rm -f "$r"
     kill_point
 done
-pareto "$h" > "$out/front.tsv.tmp.$$"
+# confirmation: with CONFIRM=K, every configuration on the front gets K more
+# runs (seeds SEED+1001 .. SEED+1000+K, into OUT/confirm.tsv) and the front is
+# taken again on each configuration's mean score (OUT/scores.tsv, by
+# confirm.awk), until every configuration on it has its K runs: a single
+# lucky run no longer puts a configuration on the front.
+if [ "$confirm" -gt 0 ]; then
+    c=$out/confirm.tsv cr=$out/confirm-round.tsv
+    while :; do
+        awk -f "$here/confirm.awk" "$( [ -s "$c" ] && echo "$c" || echo /dev/null)" "$h" > "$out/scores.tsv.tmp.$$"
+        pareto "$out/scores.tsv.tmp.$$" > "$out/front.tsv.tmp.$$"
+        awk -F '\t' -v k="$confirm" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "confirm_runs") r = i; print; next }
+            $0 != "" && $r < k' "$out/front.tsv.tmp.$$" > "$out/need.tsv.tmp.$$"
+        [ "$(records "$out/need.tsv.tmp.$$")" -gt 0 ] || break
+        reseed "$out/need.tsv.tmp.$$" "$seed" 1001 $((1000 + confirm)) > "$cr.tmp.$$"
+        rm -f "$out/need.tsv.tmp.$$" "$out/scores.tsv.tmp.$$" "$out/front.tsv.tmp.$$"
+        publish "$cr.tmp.$$" "$cr"
+        say "confirming $(records "$cr") runs of front configurations"
+        sh "$here/evaluate.sh" "$cr" "$c" -- --model "$model" "$@"
+        rm -f "$cr"
+        kill_point
+    done
+    rm -f "$out/need.tsv.tmp.$$"
+    publish "$out/scores.tsv.tmp.$$" "$out/scores.tsv"
+else
+    pareto "$h" > "$out/front.tsv.tmp.$$"
+fi
 publish "$out/front.tsv.tmp.$$" "$out/front.tsv"
 ok=$(awk -F '\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "status") c = i; next } !c || $c == "ok" { n++ } END { print n + 0 }' "$h")
 say "done: $(records "$h") evaluated ($ok ok), $(records "$out/front.tsv") on the Pareto front ($out/front.tsv)"

@@ -14,7 +14,7 @@
 #
 # OUT/tasks.tsv: a header, then one task per line: NAME<TAB>ARG<TAB>ARG...
 # where the ARGs are train-eval's task arguments (e.g. --task rte --data DIR).
-# Variables: OUT MODEL SEED EVALS BATCH INIT SEEDS TRAIN_ARGS (split on
+# Variables: OUT MODEL SEED EVALS BATCH INIT SEEDS CONFIRM TRAIN_ARGS (split on
 # spaces), and those of pipelines/evaluate.sh (JOBS, THREADS, LAUNCH).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -99,23 +99,14 @@ rescore)
     # the front: SEEDS new seeds each (the run that put it on the front is
     # left out: it was chosen for being good); a baseline: its own run plus
     # SEEDS - 1 new seeds (nothing chose it)
-    # reseed FILE FROM TO: records ID~sS (config_id ID, seed S) for seeds
-    # SEED+FROM .. SEED+TO of every configuration of FILE
-    reseed() {
-        awk -F '\t' -v OFS='\t' -v seed="$SEED" -v a="$2" -v b="$3" '
-            NR == 1 { hl = "id" OFS "config_id" OFS "seed"
-                for (i = 1; i <= NF; i++) { if ($i == "id") ci = i; else if ($i ~ /^(family|sa|pa|pt|lora|full|l[0-9]+)$/) { keep[i] = 1; hl = hl OFS $i } }
-                print hl; next }
-            $0 != "" { for (s = a; s <= b; s++) { line = $ci "~s" (seed + s) OFS $ci OFS (seed + s); for (i = 1; i <= NF; i++) if (keep[i]) line = line OFS $i; print line } }' "$1"
-    }
-    reseed "$OUT/search/front.tsv" 1 "$SEEDS" > "$d/front-configs.tsv.tmp.$$"
+    reseed "$OUT/search/front.tsv" "$SEED" 1 "$SEEDS" > "$d/front-configs.tsv.tmp.$$"
     publish "$d/front-configs.tsv.tmp.$$" "$d/front-configs.tsv"
     evaluate "$d/front-configs.tsv" "$d/front-runs.tsv" "$search_task"
     awk -f "$here/seedstats.awk" "$d/front-runs.tsv" > "$d/front-stats.tsv.tmp.$$"
     publish "$d/front-stats.tsv.tmp.$$" "$d/front-stats.tsv"
     # baselines: SEEDS - 1 more runs each, then the statistics with the original run
     if [ "$SEEDS" -gt 1 ]; then
-        reseed "$OUT/baselines/configs.tsv" 1 $((SEEDS - 1)) > "$d/baseline-configs.tsv.tmp.$$"
+        reseed "$OUT/baselines/configs.tsv" "$SEED" 1 $((SEEDS - 1)) > "$d/baseline-configs.tsv.tmp.$$"
         publish "$d/baseline-configs.tsv.tmp.$$" "$d/baseline-configs.tsv"
         evaluate "$d/baseline-configs.tsv" "$d/baseline-runs.tsv" "$search_task"
     fi

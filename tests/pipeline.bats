@@ -135,6 +135,80 @@ EOF
     [ "$k" -gt 20 ]
 }
 
+@test "confirm.awk: a configuration's score is the mean of its ok runs, with its search score and run counts" {
+    printf 'id\tsa\tscore\tstatus\na\t2\t0.800000\tok\nb\t4\t0.500000\tok\nc\t8\t\terror\n' > "$BATS_TEST_TMPDIR/h.tsv"
+    printf 'id\tconfig_id\tseed\tscore\tstatus\na~s1\ta\t1\t0.600000\tok\nb~s1\tb\t1\t\terror\nc~s1\tc\t1\t0.9\tok\na~s2\ta\t2\t0.700000\tok\n' > "$BATS_TEST_TMPDIR/c.tsv"
+    run awk -f "$ROOT/pipelines/confirm.awk" "$BATS_TEST_TMPDIR/c.tsv" "$BATS_TEST_TMPDIR/h.tsv"
+    assert_success
+    assert_output "$(printf 'id\tsa\tscore\tstatus\tsearch_score\tn_seeds\tconfirm_runs\na\t2\t0.700000\tok\t0.800000\t3\t2\nb\t4\t0.500000\tok\t0.500000\t1\t1\nc\t8\t\terror\t\t0\t1')"
+    # without confirmation runs: the history, and the added columns
+    run awk -f "$ROOT/pipelines/confirm.awk" /dev/null "$BATS_TEST_TMPDIR/h.tsv"
+    assert_success
+    assert_line --index 1 "$(printf 'a\t2\t0.800000\tok\t0.800000\t1\t0')"
+    # a confirmation file without config_id is refused, naming it
+    run awk -f "$ROOT/pipelines/confirm.awk" "$BATS_TEST_TMPDIR/h.tsv" "$BATS_TEST_TMPDIR/h.tsv"
+    assert_failure
+    assert_output --partial "h.tsv:1: need columns config_id and score"
+}
+
+@test "CONFIRM=1: every front configuration gets a second seed, and the front is taken on the mean scores" {
+    out="$BATS_TEST_TMPDIR/c"
+    CONFIRM=1 run search "$out" 10
+    assert_success
+    [ -s "$out/confirm.tsv" ] && [ -s "$out/scores.tsv" ]
+    # one confirmation run per front configuration, with seed SEED + 1001 = 1008
+    run awk -F '\t' 'FNR == 1 { f++; delete c; for (i = 1; i <= NF; i++) c[$i] = i; next }
+        f == 1 { n[$c["config_id"]]++; if ($c["seed"] != 1008 || $c["status"] != "ok") bad = bad " seed/status:" $c["id"]; sc[$c["config_id"]] = $c["score"]; next }
+        f == 2 { own[$c["id"]] = $c["score"]; next }
+        { id = $c["id"]; if (n[id] != 1) bad = bad " runs:" id
+          m = (own[id] + sc[id]) / 2; d = $c["score"] - m; if (d < -1e-6 || d > 1e-6) bad = bad " mean:" id
+          if ($c["search_score"] != own[id] || $c["n_seeds"] != 2) bad = bad " cols:" id }
+        END { if (bad != "") { print bad; exit 1 } }' "$out/confirm.tsv" "$out/history.tsv" "$out/front.tsv"
+    assert_success
+    # the front is the Pareto front of the mean scores
+    run pareto "$out/scores.tsv"
+    assert_success
+    assert_equal "$output" "$(cat "$out/front.tsv")"
+    # the history is what CONFIRM=0 gives; a second run evaluates nothing more
+    JOBS=1 run search "$BATS_TEST_TMPDIR/plain" 10
+    run sh "$ROOT/pipelines/same-records.sh" "$BATS_TEST_TMPDIR/plain/history.tsv" "$out/history.tsv"
+    assert_success
+    cp "$out/confirm.tsv" "$BATS_TEST_TMPDIR/c0.tsv"
+    CONFIRM=1 run search "$out" 10
+    assert_success
+    cmp "$out/confirm.tsv" "$BATS_TEST_TMPDIR/c0.tsv"
+    run ls "$out"
+    assert_output "$(printf 'confirm.tsv\nfront.tsv\nhistory.tsv\nscores.tsv\nspace.tsv')"
+    CONFIRM=x run search "$BATS_TEST_TMPDIR/bad" 2
+    assert_failure
+    assert_output --partial "CONFIRM must be a non-negative integer, not 'x'"
+}
+
+@test "CONFIRM=1: a search killed with kill -9 after any step resumes to the same records and confirmations" {
+    ref="$BATS_TEST_TMPDIR/ref"
+    CONFIRM=1 JOBS=1 run search "$ref" 5 2
+    assert_success
+    k=1
+    while :; do
+        out="$BATS_TEST_TMPDIR/k$k"
+        CONFIRM=1 AUTOPEFT_KILL_AT=$k AUTOPEFT_KILL_COUNT="$BATS_TEST_TMPDIR/count" JOBS=1 \
+            setsid sh -c 'sh "$0"/pipelines/search.sh "$1" "$2" 5 2 4 7 -- '"$TE_ARGS"' --train "$3" --dev "$3" 2>/dev/null' \
+            "$ROOT" "$out" "$FIX/model" "$FIX/task.tsv" || true
+        reached=$(cat "$BATS_TEST_TMPDIR/count")
+        rm -f "$BATS_TEST_TMPDIR/count"
+        [ "$reached" -ge "$k" ] || break
+        CONFIRM=1 JOBS=1 run search "$out" 5 2
+        assert_success
+        for f in history confirm front scores; do
+            run sh "$ROOT/pipelines/same-records.sh" "$ref/$f.tsv" "$out/$f.tsv"
+            [ "$status" -eq 0 ] || fail "kill at step $k: $f.tsv differs from an uninterrupted search: $output"
+        done
+        [ "$(tail -n +2 "$out/confirm.tsv" | cut -f1 | sort | uniq -d)" = "" ] || fail "kill at step $k: duplicated confirmation runs"
+        k=$((k + 1))
+    done
+    [ "$k" -gt 12 ]
+}
+
 @test "a merge interrupted after the history was replaced adds nothing twice (the 'pending' fault)" {
     out="$BATS_TEST_TMPDIR/m"
     run search "$out" 4
@@ -258,13 +332,13 @@ EOF
     assert_output 2
 }
 
-@test "the whole workflow (search, transfer, baselines, rescore, report) runs on a tiny model" {
+@test "the whole workflow (search with CONFIRM, transfer, baselines, rescore, report) runs on a tiny model" {
     command -v gnuplot >/dev/null || skip "gnuplot not installed"
     out="$BATS_TEST_TMPDIR/w"
     printf 't2\t--task\tcustom\t--text-a\tsentence\t--label\tlabel\t--data\t%s\n' "$FIX/t2" > "$BATS_TEST_TMPDIR/tasks.tsv"
     run make -s -C "$ROOT" report OUT="$out" MODEL="$FIX/model" TASK=t1 \
         TASK_ARGS="--task custom --text-a sentence --label label --data $FIX/t1" TASKS_FILE="$BATS_TEST_TMPDIR/tasks.tsv" \
-        EVALS=6 BATCH=3 INIT=3 SEEDS=2 EPOCHS=1 LR=1e-2 BATCH_SIZE=16 MAX_LEN=8
+        EVALS=6 BATCH=3 INIT=3 SEEDS=2 CONFIRM=1 EPOCHS=1 LR=1e-2 BATCH_SIZE=16 MAX_LEN=8
     assert_success
     r="$out/report/report.md"
     [ -s "$r" ]
@@ -274,6 +348,9 @@ EOF
     grep -q '^| baseline: LoRA | 3 |' "$r"
     grep -q '^| bl-full | baseline full | full fine-tuning | all |' "$r"
     grep -q '^## Time per stage' "$r"
+    # the search confirmed its front (CONFIRM=1), and the report says so
+    [ "$(tail -n +2 "$out/search/confirm.tsv" | wc -l)" -ge "$(tail -n +2 "$out/search/front.tsv" | wc -l)" ]
+    grep -q '^The search confirmed its front before it ended (CONFIRM)' "$r"
     for f in t1.png t2.png t1-rescore.png; do
         [ "$(head -c 4 "$out/report/$f" | od -An -c | tr -d ' ')" = '211PNG' ] || fail "$f is not a PNG"
     done
@@ -292,7 +369,7 @@ EOF
     cp "$r" "$BATS_TEST_TMPDIR/r1.md"
     run make -s -C "$ROOT" report OUT="$out" MODEL="$FIX/model" TASK=t1 \
         TASK_ARGS="--task custom --text-a sentence --label label --data $FIX/t1" TASKS_FILE="$BATS_TEST_TMPDIR/tasks.tsv" \
-        EVALS=6 BATCH=3 INIT=3 SEEDS=2 EPOCHS=1 LR=1e-2 BATCH_SIZE=16 MAX_LEN=8
+        EVALS=6 BATCH=3 INIT=3 SEEDS=2 CONFIRM=1 EPOCHS=1 LR=1e-2 BATCH_SIZE=16 MAX_LEN=8
     assert_success
     refute_output --partial "to evaluate"
     diff <(sed '/^## Time per stage/,$d' "$BATS_TEST_TMPDIR/r1.md") <(sed '/^## Time per stage/,$d' "$r")

@@ -308,6 +308,33 @@ bad() { # bad EXPECTED-MESSAGE-PART CMD...: exit 1, message on stderr, no record
     [ "$a" = "$b" ]
 }
 
+@test "--full-lr trains full fine-tuning records at their own rate, and only them" {
+    nosec() { awk -F '\t' -v OFS='\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seconds") s = i }
+        { $s = ""; print }'; }
+    printf 'id\tsa\tpa\tpt\tlora\tl0\tl1\tfull\nfull\t0\t0\t0\t0\t1\t1\t1\n' > "$BATS_TEST_TMPDIR/full.tsv"
+    # te trains at --lr 1e-2; --full-lr 1e-3 gives a full record exactly what --lr 1e-3 gives it
+    own=$(te --epochs 2 --seed 3 --threads 1 --full-lr 1e-3 "$BATS_TEST_TMPDIR/full.tsv" | nosec)
+    low=$(te --epochs 2 --seed 3 --threads 1 --lr 1e-3 "$BATS_TEST_TMPDIR/full.tsv" | nosec)
+    base=$(te --epochs 2 --seed 3 --threads 1 "$BATS_TEST_TMPDIR/full.tsv" | nosec)
+    echo "loss: --lr 1e-2 $(printf '%s\n' "$base" | col loss), --full-lr 1e-3 $(printf '%s\n' "$own" | col loss), --lr 1e-3 $(printf '%s\n' "$low" | col loss)"
+    [ "$own" = "$low" ]
+    [ "$(printf '%s\n' "$own" | col loss)" != "$(printf '%s\n' "$base" | col loss)" ]
+    # so does --full (every record full) with --full-lr
+    a=$(te --epochs 2 --seed 3 --threads 1 --full --full-lr 1e-3 "$FIX/cfg.tsv" | nosec)
+    b=$(te --epochs 2 --seed 3 --threads 1 --full --lr 1e-3 "$FIX/cfg.tsv" | nosec)
+    [ "$a" = "$b" ]
+    # a PEFT record is unaffected
+    a=$(te --epochs 2 --seed 3 --threads 1 "$FIX/cfg.tsv" | nosec)
+    b=$(te --epochs 2 --seed 3 --threads 1 --full-lr 1e-4 "$FIX/cfg.tsv" | nosec)
+    [ "$a" = "$b" ]
+    for bad in abc -1; do
+        run te --epochs 1 --full-lr "$bad" "$FIX/cfg.tsv"
+        assert_failure 2
+        assert_output --partial "--full-lr"
+        refute_output --partial "$(printf 'head\t')"
+    done
+}
+
 @test "--dropout sets the training dropout: the checkpoint's by default, 0 repeats exactly and changes the result" {
     # the fixture model's config.json has hidden and attention dropout 0.1
     grep -q '"hidden_dropout_prob":[[:space:]]*0.1' "$FIX/model/config.json"

@@ -23,8 +23,10 @@ out=${1:-out/demo}
 model=${MODEL:-$here/data/encoder}
 data=$out/data
 LRS=${LRS:-1e-4 3e-4 1e-3 3e-3}
-# the demo's budget and dropout (pipelines/demo.mk)
-BUDGET="--epochs 2 --batch 32 --max-len 48 --max-train 2000 --dropout 0"
+# the demo's training arguments (pipelines/demo.mk's TRAIN_ARGS; the
+# learning-rate sweep's --lr and --full-lr come after them and win)
+BUDGET=$(make -s --no-print-directory -C "$here" -f pipelines/demo.mk \
+    --eval 'print-train-args: ; @echo $(TRAIN_ARGS)' print-train-args)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 tasks="wn-pos wn-order wn-cloze"
@@ -40,7 +42,7 @@ se() { awk -v p="$1" -v n="$2" 'BEGIN { printf "%.4f", sqrt(p * (1 - p) / n) }';
 echo "### Embedded default: acceptance ($(date -u +%Y-%m-%d), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
 echo
 echo "Encoder: \`${model#"$here"/}\`, $(jq -r '"\(.num_hidden_layers) layers, hidden \(.hidden_size), \(.num_attention_heads) heads"' "$model/config.json")."
-echo "Demo budget: 2,000 training examples, 2 epochs, batch 32, 48 tokens, no dropout; dev sets of $(ndev wn-pos) (standard error at p = 0.9: $(se 0.9 "$(ndev wn-pos)"))."
+echo "Demo training (pipelines/demo.mk): \`$BUDGET\`; dev sets of $(ndev wn-pos) (standard error at p = 0.9: $(se 0.9 "$(ndev wn-pos)"))."
 echo
 
 # 1. best PEFT against the best shortcut
@@ -81,7 +83,7 @@ run_one() {
     t=$1 lr=$2 m=$3
     if [ "$m" = pretrained ]; then d=$model; else d=$tmp/random; fi
     train-eval --model "$d" --task custom --text-a sentence --label label --data "$data/$t" --task-name "$t" \
-        $BUDGET --lr "$lr" --threads 1 "$tmp/full.tsv" 2>/dev/null |
+        $BUDGET --lr "$lr" --full-lr "$lr" --threads 1 "$tmp/full.tsv" 2>/dev/null |
         awk -F '\t' -v t="$t" -v lr="$lr" -v m="$m" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } { print t "\t" lr "\t" m "\t" $c["score"] "\t" $c["status"] }'
 }
 while read -r t lr m; do run_one "$t" "$lr" "$m" > "$tmp/ft.$t.$lr.$m" & 
@@ -130,8 +132,12 @@ if [ -s "$out/rescore/front-runs.tsv" ]; then
                 m1 = (sc[id, 1] - o) / se; m2 = (sc[id, 2] - o) / se; big = (m1 * m1 > m2 * m2) ? m1 : m2
                 ok = (mv >= -2 && mv <= 2); if (!ok) bad++
                 printf "| %s | %.3f | %.4f | %.4f, %.4f | %.4f | %+.2f | %+.2f | %s |\n", id, pct[id], o, sc[id, 1], sc[id, 2], m, mv, big, (ok ? "yes" : "no") }
-              printf "\n%d of %d front points move by more than 2 standard errors (mean of the 2 seeds against the search run).\n", bad, no }' \
+              printf "\n%d of %d front points move by more than 2 standard errors (mean of the 2 seeds against the search score).\n", bad, no }' \
         "$out/search/front.tsv" "$out/rescore/front-runs.tsv"
+    if [ -s "$out/search/confirm.tsv" ]; then
+        echo
+        echo "The search score of a front point is the mean of its search run and its $(awk -F '\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "n_seeds") c = i; next } $c > m { m = $c } END { print m - 1 }' "$out/search/front.tsv") confirmation run(s) (CONFIRM, seeds 1043 and up); the re-scoring seeds are 43 and 44."
+    fi
 else
     echo "(no $out/rescore/front-runs.tsv: run make demo to the end)"
 fi

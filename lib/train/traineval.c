@@ -319,7 +319,9 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
     if (o->save && o->epochs > 0)
         snap = xmalloc((size_t)snap_size(m) * sizeof *snap + 1);
     adamw opt;
-    adamw_hparams hp = {(float)o->lr, 0.9f, 0.999f, 1e-8f, (float)o->weight_decay};
+    /* the record's peak rate: --full-lr for full fine-tuning, else --lr */
+    double lr_peak = (pc.full && o->full_lr > 0) ? o->full_lr : o->lr;
+    adamw_hparams hp = {(float)lr_peak, 0.9f, 0.999f, 1e-8f, (float)o->weight_decay};
     rng_t rng;
     rng_seed(&rng, o->seed ^ 0x5eed0da7aULL);
     bert_set_dropout_seed(m, o->seed);
@@ -333,8 +335,8 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
     long loss_n = 0;
     double metrics[TE_MAX_METRICS];
     double t_train = now_seconds();
-    if (o->prefix_lr > 0 && o->lr > 0)
-        bert_set_lr_mult(m, "prefix.", (float)(o->prefix_lr / o->lr));
+    if (o->prefix_lr > 0 && lr_peak > 0)
+        bert_set_lr_mult(m, "prefix.", (float)(o->prefix_lr / lr_peak));
     if (adamw_init_try(&opt, m->opt, m->n_opt, &hp) < 0) {
         snprintf(err, sizeof err, "cannot allocate the optimiser state for %lld trainable parameters",
                  r->trainable);
@@ -371,7 +373,7 @@ void te_run(const te_options *o, const peft_config *pc_in, const task_spec *sp, 
                 tokens += train->len[perm[b0 + i]];
             bert_set_training(m, 1);
             float loss = 0;
-            float lr = (float)(o->lr * lr_linear_warmup(step, warm, total));
+            float lr = (float)(lr_peak * lr_linear_warmup(step, warm, total));
             if (bert_train_step(m, &opt, &bb, lr, (float)o->clip, &loss, err, sizeof err) < 0)
                 goto fail;
             if (!isfinite(loss)) {

@@ -24,6 +24,7 @@ typedef struct {
     int epochs;               /* 0: evaluate the model as loaded */
     double lr;                /* peak learning rate */
     double prefix_lr;         /* peak learning rate of the prefix tensors; 0: lr */
+    double full_lr;           /* peak learning rate of a full fine-tuning record; 0: lr */
     int batch;                /* examples per step */
     int max_len;              /* tokens per example after truncation */
     uint64_t seed;            /* init of new tensors, data order, dropout */
