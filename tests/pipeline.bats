@@ -62,11 +62,15 @@ search() { # search OUT EVALS [BATCH]
     assert_failure
 }
 
-@test "a search killed with kill -9 after any step resumes to the same records, none lost or duplicated" {
-    ref="$BATS_TEST_TMPDIR/ref"
+# kill_every_step FILE...: a search of 5 evaluations in batches of 2 (CONFIRM
+# from the environment), killed with kill -9 at its k-th kill point for every
+# k and then resumed, must end with each FILE of its directory equal to an
+# uninterrupted search's, and no id twice in it. Sets $steps to the number of
+# kill points tried.
+kill_every_step() {
+    local ref="$BATS_TEST_TMPDIR/ref" k=1 out f
     JOBS=1 run search "$ref" 5 2
     assert_success
-    k=1
     while :; do
         out="$BATS_TEST_TMPDIR/k$k"
         # run in its own session: the kill takes out the whole process group, as a user's kill -9 would
@@ -78,14 +82,19 @@ search() { # search OUT EVALS [BATCH]
         [ "$reached" -ge "$k" ] || break   # the run finished before step k: every step was tried
         JOBS=1 run search "$out" 5 2
         assert_success
-        [ "$(tail -n +2 "$out/history.tsv" | cut -f1 | sort | uniq -d)" = "" ] || fail "kill at step $k: duplicated ids"
-        run sh "$ROOT/pipelines/same-records.sh" "$ref/history.tsv" "$out/history.tsv"
-        [ "$status" -eq 0 ] || fail "kill at step $k: the history differs from an uninterrupted search: $output"
-        run sh "$ROOT/pipelines/same-records.sh" "$ref/front.tsv" "$out/front.tsv"
-        [ "$status" -eq 0 ] || fail "kill at step $k: the front differs"
+        for f in "$@"; do
+            [ "$(tail -n +2 "$out/$f" | cut -f1 | sort | uniq -d)" = "" ] || fail "kill at step $k: duplicated ids in $f"
+            run sh "$ROOT/pipelines/same-records.sh" "$ref/$f" "$out/$f"
+            [ "$status" -eq 0 ] || fail "kill at step $k: $f differs from an uninterrupted search: $output"
+        done
         k=$((k + 1))
     done
-    [ "$k" -gt 10 ] # the loop has at least ten steps that change a file
+    steps=$((k - 1))
+}
+
+@test "a search killed with kill -9 after any step resumes to the same records, none lost or duplicated" {
+    kill_every_step history.tsv front.tsv
+    [ "$steps" -ge 10 ] # the loop has at least ten steps that change a file
 }
 
 @test "a search killed with kill -9 around every command that writes a file resumes to the same records" {
@@ -185,28 +194,9 @@ EOF
 }
 
 @test "CONFIRM=1: a search killed with kill -9 after any step resumes to the same records and confirmations" {
-    ref="$BATS_TEST_TMPDIR/ref"
-    CONFIRM=1 JOBS=1 run search "$ref" 5 2
-    assert_success
-    k=1
-    while :; do
-        out="$BATS_TEST_TMPDIR/k$k"
-        CONFIRM=1 AUTOPEFT_KILL_AT=$k AUTOPEFT_KILL_COUNT="$BATS_TEST_TMPDIR/count" JOBS=1 \
-            setsid sh -c 'sh "$0"/pipelines/search.sh "$1" "$2" 5 2 4 7 -- '"$TE_ARGS"' --train "$3" --dev "$3" 2>/dev/null' \
-            "$ROOT" "$out" "$FIX/model" "$FIX/task.tsv" || true
-        reached=$(cat "$BATS_TEST_TMPDIR/count")
-        rm -f "$BATS_TEST_TMPDIR/count"
-        [ "$reached" -ge "$k" ] || break
-        CONFIRM=1 JOBS=1 run search "$out" 5 2
-        assert_success
-        for f in history confirm front scores; do
-            run sh "$ROOT/pipelines/same-records.sh" "$ref/$f.tsv" "$out/$f.tsv"
-            [ "$status" -eq 0 ] || fail "kill at step $k: $f.tsv differs from an uninterrupted search: $output"
-        done
-        [ "$(tail -n +2 "$out/confirm.tsv" | cut -f1 | sort | uniq -d)" = "" ] || fail "kill at step $k: duplicated confirmation runs"
-        k=$((k + 1))
-    done
-    [ "$k" -gt 12 ]
+    export CONFIRM=1
+    kill_every_step history.tsv confirm.tsv front.tsv scores.tsv
+    [ "$steps" -ge 12 ]
 }
 
 @test "a merge interrupted after the history was replaced adds nothing twice (the 'pending' fault)" {

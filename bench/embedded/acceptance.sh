@@ -23,17 +23,16 @@ out=${1:-out/demo}
 model=${MODEL:-$here/data/encoder}
 data=$out/data
 LRS=${LRS:-1e-4 3e-4 1e-3 3e-3}
-# the demo's training arguments (pipelines/demo.mk's TRAIN_ARGS; the
-# learning-rate sweep's --lr and --full-lr come after them and win)
-BUDGET=$(make -s --no-print-directory -C "$here" -f pipelines/demo.mk \
-    --eval 'print-train-args: ; @echo $(TRAIN_ARGS)' print-train-args)
+. "$here/bench/embedded/lib.sh"
+# the demo's training arguments (the learning-rate sweep's --lr and
+# --full-lr come after them and win) and seeds
+BUDGET=$(demo_var TRAIN_ARGS)
+SEED=$(demo_var SEED) SEEDS=$(demo_var SEEDS)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 tasks="wn-pos wn-order wn-cloze"
 search_task=$(awk -F '\t' 'NR == 2 { print $1 }' "$out/tasks.tsv")
 transfer_tasks=$(awk -F '\t' 'NR > 2 { print $1 }' "$out/tasks.tsv")
-ndev() { echo $(($(wc -l < "$data/$1/dev.tsv") - 1)); }
-nclass() { awk -F '\t' 'NR > 1 { c[$2] } END { print length(c) }' "$data/$1/train.tsv"; }
 # okscores FILE [FAMILYFILTER]: the scores of FILE's ok records (full fine-tuning left out)
 okscores() { awk -F '\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
     (!("status" in c) || $c["status"] == "ok") && !(("full" in c) && $c["full"] == 1) && !(("family" in c) && $c["family"] == "full") { print $c["score"] }' "$@"; }
@@ -109,9 +108,9 @@ echo
 # 3. the search's span and its scores at chance
 echo "#### 3. The search on $search_task: span at least 10 points, at most 1 in 20 at chance"
 echo
-k=$(nclass "$search_task") n=$(ndev "$search_task")
-okscores "$out/search/history.tsv" | awk -v k="$k" -v n="$n" '{ s[NR] = $1; if (NR == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
-    END { p = 1 / k; thr = p + 2 * sqrt(p * (1 - p) / n); for (i = 1; i <= NR; i++) if (s[i] <= thr) c++
+thr=$(chance "$search_task")
+okscores "$out/search/history.tsv" | awk -v thr="$thr" '{ s[NR] = $1; if (NR == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
+    END { for (i = 1; i <= NR; i++) if (s[i] <= thr) c++
         printf "| evaluations (ok) | min | max | span | at chance (<= %.4f) | pass |\n|---|---|---|---|---|---|\n", thr
         printf "| %d | %.4f | %.4f | %.1f points | %d | %s |\n", NR, lo, hi, 100 * (hi - lo), c, ((100 * (hi - lo) >= 10 && c * 20 <= NR) ? "yes" : "no") }'
 echo
@@ -122,6 +121,7 @@ echo
 if [ -s "$out/rescore/front-runs.tsv" ]; then
     echo "| configuration | % params | search score | seed runs | mean of 2 other seeds | move (SE) | largest single move (SE) | pass |"
     echo "|---|---|---|---|---|---|---|---|"
+    n=$(ndev "$search_task")
     awk -F '\t' -v n="$n" '
         FNR == 1 { f++; delete c; for (i = 1; i <= NF; i++) c[$i] = i; next }
         f == 1 { orig[$c["id"]] = $c["score"]; pct[$c["id"]] = $c["params_pct"]; order[++no] = $c["id"]; next }
@@ -136,7 +136,7 @@ if [ -s "$out/rescore/front-runs.tsv" ]; then
         "$out/search/front.tsv" "$out/rescore/front-runs.tsv"
     if [ -s "$out/search/confirm.tsv" ]; then
         echo
-        echo "The search score of a front point is the mean of its search run and its $(awk -F '\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "n_seeds") c = i; next } $c > m { m = $c } END { print m - 1 }' "$out/search/front.tsv") confirmation run(s) (CONFIRM, seeds 1043 and up); the re-scoring seeds are 43 and 44."
+        echo "The search score of a front point is the mean of its search run and its $(awk -F '\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "n_seeds") c = i; next } $c > m { m = $c } END { print m - 1 }' "$out/search/front.tsv") confirmation run(s) (CONFIRM, seeds $((SEED + 1001)) and up); the re-scoring seeds are $((SEED + 1)) to $((SEED + SEEDS))."
     fi
 else
     echo "(no $out/rescore/front-runs.tsv: run make demo to the end)"

@@ -14,21 +14,19 @@ set -eu
 here=$(cd "$(dirname "$0")/../.." && pwd)
 PATH=$here/bin:$PATH
 . "$here/pipelines/lib.sh"
+. "$here/bench/embedded/lib.sh"
 out=${1:-out/demo} first=${2:-3} last=${3:-6}
-seed=42
+data=$out/data
+seed=$(demo_var SEED) train_args=$(demo_var TRAIN_ARGS)
 task=$(awk -F '\t' 'NR == 2 { print $1 }' "$out/tasks.tsv")
-train_args=$(make -s --no-print-directory -C "$here" -f pipelines/demo.mk \
-    --eval 'print-train-args: ; @echo $(TRAIN_ARGS)' print-train-args)
 d=$out/front-seeds
 mkdir -p "$d"
 reseed "$out/search/front.tsv" "$seed" "$first" "$last" > "$d/configs.tsv.tmp.$$"
 publish "$d/configs.tsv.tmp.$$" "$d/configs.tsv"
 # shellcheck disable=SC2086
 sh "$here/pipelines/evaluate.sh" "$d/configs.tsv" "$d/runs.tsv" -- --model "${MODEL:-$here/data/encoder}" -q \
-    --task-name "$task" --seed "$seed" $train_args --task custom --text-a sentence --label label --data "$out/data/$task"
-n=$(($(wc -l < "$out/data/$task/dev.tsv") - 1))
-k=$(awk -F '\t' 'NR > 1 { c[$2] } END { print length(c) }' "$out/data/$task/train.tsv")
-chance=$(awk -v k="$k" -v n="$n" 'BEGIN { p = 1 / k; printf "%.4f", p + 2 * sqrt(p * (1 - p) / n) }')
+    --task-name "$task" --seed "$seed" $train_args --task custom --text-a sentence --label label --data "$data/$task"
+n=$(ndev "$task") chance=$(chance "$task")
 echo "Front of $out ($(records "$out/search/front.tsv") configurations) on $task, dev n = $n; training: $train_args"
 echo
 echo "| seeds | points moving by more than 2 SE | moves (SE, mean of the 2 seeds against the search score) |"
